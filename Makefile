@@ -1,0 +1,61 @@
+# Wangge: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+WANGGE := $(BIN)/wangge
+
+.PHONY: demo test check lint fmt serve install assets migrate bench clean browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Python packages, pinned in pyproject.toml; reinstalled only when it changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Front-end libraries from the npm registry, pinned by package-lock.json, served locally.
+wangge/static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf wangge/static/vendor && mkdir -p wangge/static/vendor/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	      node_modules/leaflet/dist/images wangge/static/vendor/leaflet/
+	touch $@
+
+install: $(VENV)/.installed wangge/static/vendor/.installed
+assets: wangge/static/vendor/.installed
+
+migrate: install
+	$(WANGGE) migrate --noinput -v0
+
+demo: migrate
+	$(WANGGE) load-demo
+	$(WANGGE) collectstatic --noinput -v0
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(WANGGE) runserver $(HOST):$(PORT) --noreload
+
+serve: migrate
+	$(WANGGE) collectstatic --noinput -v0
+	$(WANGGE) runserver $(HOST):$(PORT) --noreload
+
+# Browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
+browser-deps:
+	@scripts/ensure-chromium
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check wangge/territory wangge/accounts wangge/core wangge/web >/dev/null || true
+
+test: install browser-deps
+	$(BIN)/ruff check .
+	$(WANGGE) makemigrations --check --dry-run -v0
+	$(BIN)/pytest
+
+bench: install
+	$(WANGGE) bench locate --grids 5000 --points 1000000
+
+clean:
+	rm -rf $(VENV) node_modules wangge/static/vendor var

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wangge.accounts.choices import Role
+
+
+class User(AbstractUser):
+    """A staff account. Its jurisdiction is an area; it sees only that area's subtree."""
+
+    display_name = models.CharField(_("name"), max_length=50, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices,
+                            default=Role.GRID_WORKER)
+    jurisdiction = models.ForeignKey(
+        "territory.Area", verbose_name=_("jurisdiction"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+        help_text=_("The user sees and acts only inside this area's subtree."),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    organisation = models.CharField(_("unit"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def scope_prefix(self) -> str | None:
+        """The code prefix of the jurisdiction (cached on the instance)."""
+        if not hasattr(self, "_scope_prefix"):
+            self._scope_prefix = self.jurisdiction.prefix if self.jurisdiction_id else None
+        return self._scope_prefix
+
+    def can_see_area(self, area) -> bool:
+        if self.is_superuser:
+            return True
+        prefix = self.scope_prefix
+        return bool(prefix) and area.prefix.startswith(prefix)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 digest of the key is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.name}"

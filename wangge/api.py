@@ -1,0 +1,86 @@
+"""The REST API root: /api/v1/, with its OpenAPI document at /api/v1/openapi.json.
+
+Authentication: the browser session, or ``Authorization: Bearer <token>`` (``wangge
+create-token``). Errors are JSON: ``{"code": "...", "message": "..."}``.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from wangge.accounts.services import user_for_token
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The Django session; CSRF is enforced for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Wangge API",
+    version="1",
+    description="Grid-based community governance: territory, cases and more.",
+    auth=[BearerToken(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _error(request, status: int, code: str, message, **extra):
+    body = {"code": code, "message": message}
+    body.update(extra)
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, "not_found", str(exc) or "Not found.")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return _error(request, 401, "unauthenticated",
+                  "Log in, or send Authorization: Bearer <token>.")
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    return _error(request, 422, "invalid", "The request is not valid.", errors=exc.errors)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return _error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+@api.exception_handler(ValueError)
+def bad_value(request, exc):
+    return _error(request, 400, "bad_request", str(exc))
+
+
+class ApiError(HttpError):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(status, message)
+        self.code = code
+
+
+from wangge.territory.api import router as territory_router  # noqa: E402
+
+api.add_router("/", territory_router)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from wangge.api import api
+from wangge.web import views as web_views
+
+admin.site.site_header = "Wangge 网格"
+admin.site.site_title = "Wangge"
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
+                                               redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("territory/", include("wangge.territory.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
