@@ -144,7 +144,10 @@ WANGGE = {
     "MAP_TILE_URL": env_url("MAP_TILE_URL", ""),
     "MAP_TILE_ATTRIBUTION": env_str("MAP_TILE_ATTRIBUTION", ""),
     # Two sibling grids may overlap by at most this much (square metres) before import refuses.
+    # ... or when the overlap is a sliver thinner than this on average (digitising noise).
     "OVERLAP_TOLERANCE_M2": env_float("TERRITORY_OVERLAP_TOLERANCE_M2", 10.0, minimum=0.0),
+    "OVERLAP_TOLERANCE_WIDTH_M": env_float("TERRITORY_OVERLAP_TOLERANCE_WIDTH_M", 0.5,
+                                           minimum=0.0),
     # How often (seconds) a process checks whether another process changed the grids.
     "LOCATE_VERSION_CHECK_SECONDS": env_float("LOCATE_VERSION_CHECK_SECONDS", 2.0, minimum=0.0),
     "SITE_NAME": env_str("SITE_NAME", ""),

@@ -4,16 +4,16 @@ Three longitude/latitude systems are in everyday use:
 
 * **WGS-84** (``wgs84``) -- the datum of GPS receivers, OpenStreetMap and most
   international services. This is what Wangge stores.
-* **GCJ-02** (``gcj02``) -- the "Mars coordinates" prescribed by the State Bureau of
-  Surveying and Mapping for maps published in mainland China and used by AMap (高德),
-  Tencent (腾讯) and Apple Maps inside China. It adds a deliberately obfuscated,
-  non-linear offset of typically 100-700 m to WGS-84 positions.
+* **GCJ-02** (``gcj02``) -- the "Mars coordinates" defined by China's national surveying
+  and mapping bureau (国测局, hence the name) and required for maps published in mainland
+  China; used by AMap (高德) and Tencent (腾讯). It adds a deliberately obfuscated,
+  non-linear offset to WGS-84 positions, a few hundred metres (up to ~700 m) in China.
 * **BD-09** (``bd09``) -- Baidu's (百度) system, a further small rotation, scaling and
   shift applied on top of GCJ-02.
 
-The formulas implemented here are the widely published approximations of those
-transforms (Krasovsky 1940 ellipsoid constants for GCJ-02, the ``x_pi`` rotation for
-BD-09); they match the official services to well under a metre.
+The formulas implemented here are the widely published (reverse-engineered) versions of
+those transforms: the Krasovsky 1940 ellipsoid series for GCJ-02 and the ``x_pi``
+rotation and scaling for BD-09. They are not official algorithms.
 
 GCJ-02 offsets apply only inside mainland China. Points outside a rough bounding box of
 China (longitude 72.004-137.8347 E, latitude 0.8293-55.8271 N) are returned unchanged by
@@ -22,9 +22,9 @@ the conventional behaviour of the published formulas and what the map vendors do
 GCJ-02 <-> BD-09 step is applied everywhere.
 
 The forward transforms have closed forms. The inverses (GCJ-02 -> WGS-84 and BD-09 ->
-GCJ-02) are solved exactly by fixed-point iteration until the residual is below
-``1e-9`` degrees (a few iterations), instead of the usual one-step approximation which is
-off by up to a few metres.
+GCJ-02) are solved by fixed-point iteration until the error is provably below ``1e-9``
+degrees (two to four iterations), instead of the usual one-step approximations, which are
+off by up to ~6 m (GCJ-02) and ~0.2 m (BD-09).
 
 Every function takes ``(lon, lat)`` and returns a ``(lon, lat)`` tuple. Python (or numpy)
 scalars go through a fast pure-``math`` path and give back floats; anything else is
@@ -98,7 +98,7 @@ _LAT_FACTOR = 180.0 / (_A * (1.0 - _EE) * math.pi)
 _SCALAR_TYPES = (int, float, np.integer, np.floating)
 
 # Number of points processed per block by the vectorised path.
-_CHUNK = 65536
+_CHUNK = 8192
 
 _Core = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -356,8 +356,8 @@ def _run_chunked(func: _Core, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarra
     """Run the 1-D array transform *func* over broadcast inputs, in cache-sized chunks.
 
     The transforms create many temporaries; working on blocks of _CHUNK points keeps them
-    in the CPU cache, which is about 1.5 times faster than whole-array passes for millions
-    of points.
+    small enough to stay in the CPU cache and to be recycled by the allocator instead of
+    being mapped (and page-faulted) afresh, 2-3 times faster than whole-array passes.
     """
     lon_arr, lat_arr = np.broadcast_arrays(
         np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
@@ -399,23 +399,41 @@ def _gcj02_to_wgs84_core(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, 
     return w_lon, w_lat
 
 
+def _bd_rotate_scale(x: np.ndarray, y: np.ndarray, sign: float) -> tuple[np.ndarray, np.ndarray]:
+    """Scale (x, y) to radius ``r + sign*dz`` and rotate it by ``sign*dtheta``.
+
+    Equivalent to the polar form used by the scalar path (``hypot``/``atan2``, perturb,
+    ``cos``/``sin`` back) but needs two transcendental calls instead of five: the rotation
+    angle is below 3e-6 rad, so its sine and cosine are exact to double precision from
+    the first two Taylor terms.
+    """
+    r = np.hypot(x, y)
+    np.maximum(r, 1e-300, out=r)  # at the origin dz is 0 too, so the scale stays 1
+    scale = np.sin(y * _X_PI)
+    scale *= sign * _BD_DZ
+    scale /= r
+    scale += 1.0
+    angle = np.cos(x * _X_PI)
+    angle *= sign * _BD_DTHETA
+    angle2 = angle * angle
+    cos_scaled = 1.0 - 0.5 * angle2
+    cos_scaled *= scale
+    sin_scaled = 1.0 - angle2 / 6.0
+    sin_scaled *= angle
+    sin_scaled *= scale
+    return x * cos_scaled - y * sin_scaled, y * cos_scaled + x * sin_scaled
+
+
 def _gcj02_to_bd09_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = np.hypot(lon, lat)
-    z += _BD_DZ * np.sin(lat * _X_PI)
-    theta = np.arctan2(lat, lon)
-    theta += _BD_DTHETA * np.cos(lon * _X_PI)
-    return z * np.cos(theta) + _BD_DLON, z * np.sin(theta) + _BD_DLAT
+    b_lon, b_lat = _bd_rotate_scale(lon, lat, 1.0)
+    b_lon += _BD_DLON
+    b_lat += _BD_DLAT
+    return b_lon, b_lat
 
 
 def _bd09_to_gcj02_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = lon - _BD_DLON
-    y = lat - _BD_DLAT
-    z = np.hypot(x, y)
-    z -= _BD_DZ * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x)
-    theta -= _BD_DTHETA * np.cos(x * _X_PI)
-    g_lon = z * np.cos(theta)
-    g_lat = z * np.sin(theta)
+    # Closed-form approximation as the starting point, refined as in the scalar version.
+    g_lon, g_lat = _bd_rotate_scale(lon - _BD_DLON, lat - _BD_DLAT, -1.0)
     for _ in range(_MAX_ITERATIONS):
         r_lon, r_lat = _gcj02_to_bd09_array(g_lon, g_lat)
         r_lon -= lon
@@ -486,8 +504,8 @@ def gcj02_to_bd09(lon: Any, lat: Any) -> tuple[Any, Any]:
 def bd09_to_gcj02(lon: Any, lat: Any) -> tuple[Any, Any]:
     """Convert Baidu BD-09 to GCJ-02 (exact inverse of :func:`gcj02_to_bd09`).
 
-    Starts from the usual closed-form approximation (off by up to ~1e-6 degrees) and
-    refines it by fixed-point iteration until the error is below 1e-9 degrees.
+    Starts from the usual closed-form approximation (off by up to ~2e-6 degrees) and
+    refines it by fixed-point iteration until the error is provably below 1e-9 degrees.
     """
     if _is_scalar(lon, lat):
         return _bd09_to_gcj02_scalar(float(lon), float(lat))

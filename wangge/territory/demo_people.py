@@ -26,7 +26,7 @@ LOGINS = [
     ("chengguan", "城管局处置员", Role.DEPARTMENT, "350583000000", "南安市城市管理局", False,
      False),
     ("ducha", "督察员", Role.INSPECTOR, "350583000000", "南安市网格化服务管理中心", False, False),
-    ("wanggeyuan", "网格员陈晓东", Role.GRID_WORKER, "350583001001", "溪美社区", False, False),
+    ("wanggeyuan", "陈晓东", Role.GRID_WORKER, "350583001001", "溪美社区", False, False),
 ]
 
 
@@ -42,6 +42,7 @@ def create_demo_people(seed: int = 350583) -> dict[str, int]:
     users = []
     for username, display, role, code, unit, is_staff, is_super in LOGINS:
         users.append(User(username=username, display_name=display, role=role,
+                          phone=f"1595950{len(users):04d}",
                           jurisdiction=areas[code], organisation=unit, is_staff=is_staff,
                           is_superuser=is_super, password=password))
     User.objects.bulk_create(users)

@@ -166,21 +166,28 @@ def _parse_geometry(raw, index: int, problems: list[Problem]):
 
 
 def parse_feature_collection(data) -> tuple[list[_Feature], list[Problem]]:
+    features, problems, _ = _parse(data)
+    return features, problems
+
+
+def _parse(data) -> tuple[list[_Feature], list[Problem], set[str]]:
+    """Features that parsed, problems, and the codes of features that failed to parse."""
     problems: list[Problem] = []
     if isinstance(data, bytes | str):
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             return [], [Problem(None, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                          f"column {exc.colno}")]
+                                          f"column {exc.colno}")], set()
         except UnicodeDecodeError as exc:
-            return [], [Problem(None, "", f"not UTF-8 text: {exc}")]
+            return [], [Problem(None, "", f"not UTF-8 text: {exc}")], set()
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        return [], [Problem(None, "type", "expected a GeoJSON FeatureCollection")]
+        return [], [Problem(None, "type", "expected a GeoJSON FeatureCollection")], set()
     raw_features = data.get("features")
     if not isinstance(raw_features, list):
-        return [], [Problem(None, "features", "expected a list of features")]
+        return [], [Problem(None, "features", "expected a list of features")], set()
     features: list[_Feature] = []
+    failed_codes: set[str] = set()
     for index, raw in enumerate(raw_features):
         if not isinstance(raw, dict) or raw.get("type") != "Feature":
             problems.append(Problem(index, "type", "expected a GeoJSON Feature"))
@@ -228,19 +235,36 @@ def parse_feature_collection(data) -> tuple[list[_Feature], list[Problem]]:
         if level in UNIT_GRID_LEVELS and raw.get("geometry") is None:
             problems.append(Problem(index, "geometry", "a grid needs a polygon"))
         if len(problems) > before:
+            if isinstance(code, str):
+                failed_codes.add(code)
             continue
         attributes = {k: v for k, v in props.items() if k not in CORE_PROPERTIES}
         features.append(_Feature(index, code, name.strip(), level, parent_code, valid_from,
                                  valid_to, geometry_json, geometry, attributes))
-    return features, problems
+    return features, problems, failed_codes
 
 
 # --- consistency checks --------------------------------------------------------------------
-def _tolerance_deg2(lat: float) -> float:
-    return settings.WANGGE["OVERLAP_TOLERANCE_M2"] / geo.degrees_to_m2_factor(lat)
+def _significant(piece, lat: float) -> float:
+    """The area in m² of an overlap (or of a part outside the parent), or 0 when it is noise.
+
+    Noise is either tiny (≤ OVERLAP_TOLERANCE_M2) or a thin sliver along a border (mean width
+    ≤ OVERLAP_TOLERANCE_WIDTH_M), as left by digitising the same line twice.
+    """
+    if piece.is_empty:
+        return 0.0
+    factor = geo.degrees_to_m2_factor(lat)
+    m2 = piece.area * factor
+    if m2 <= settings.WANGGE["OVERLAP_TOLERANCE_M2"]:
+        return 0.0
+    perimeter_m = piece.length * factor ** 0.5
+    if perimeter_m and 2 * m2 / perimeter_m <= settings.WANGGE["OVERLAP_TOLERANCE_WIDTH_M"]:
+        return 0.0
+    return m2
 
 
-def _check_tree(features: list[_Feature], problems: list[Problem]) -> None:
+def _check_tree(features: list[_Feature], problems: list[Problem],
+                failed_codes: frozenset[str] | set[str] = frozenset()) -> None:
     by_code: dict[str, _Feature] = {}
     for feature in features:
         if feature.code in by_code:
@@ -255,6 +279,8 @@ def _check_tree(features: list[_Feature], problems: list[Problem]) -> None:
     for feature in features:
         if feature.parent_code is None:
             continue
+        if feature.parent_code in failed_codes:
+            continue  # its parent's own problem is reported already
         if feature.parent_code not in by_code and feature.parent_code not in existing:
             problems.append(Problem(feature.index, "parent_code", f"unknown parent code "
                                     f"{feature.parent_code}: not in this file nor in the database"))
@@ -262,9 +288,9 @@ def _check_tree(features: list[_Feature], problems: list[Problem]) -> None:
         parent_geom = (by_code[feature.parent_code].geometry if feature.parent_code in by_code
                        else existing_geoms.get(feature.parent_code))
         if parent_geom is not None and feature.geometry is not None:
-            outside = feature.geometry.difference(parent_geom).area
-            if outside > _tolerance_deg2(feature.geometry.centroid.y):
-                m2 = outside * geo.degrees_to_m2_factor(feature.geometry.centroid.y)
+            outside = feature.geometry.difference(parent_geom)
+            m2 = _significant(outside, feature.geometry.centroid.y)
+            if m2:
                 problems.append(Problem(
                     feature.index, "geometry",
                     f"{feature.code} lies {m2:,.0f} m² outside its parent {feature.parent_code}"))
@@ -293,10 +319,9 @@ def _check_overlaps(features, by_code, problems) -> None:
                 continue
             code_i, geom_i, index_i = group[i]
             code_j, geom_j, index_j = group[j]
-            overlap = geom_i.intersection(geom_j).area
-            if overlap <= _tolerance_deg2(geom_i.centroid.y):
+            m2 = _significant(geom_i.intersection(geom_j), geom_i.centroid.y)
+            if not m2:
                 continue
-            m2 = overlap * geo.degrees_to_m2_factor(geom_i.centroid.y)
             if index_i is None:  # report on the file's feature
                 code_i, code_j, index_i, index_j = code_j, code_i, index_j, index_i
             where = f"feature {index_j}" if index_j is not None else "the database"
@@ -308,9 +333,8 @@ def _check_overlaps(features, by_code, problems) -> None:
 @transaction.atomic
 def import_territory(data, *, actor=None, source: str = "") -> ImportResult:
     """Import a FeatureCollection of areas: all or nothing. Raises TerritoryImportError."""
-    features, problems = parse_feature_collection(data)
-    if not problems:
-        _check_tree(features, problems)
+    features, problems, failed_codes = _parse(data)
+    _check_tree(features, problems, failed_codes)
     if problems:
         problems.sort(key=lambda p: (p.feature if p.feature is not None else -1, p.property))
         raise TerritoryImportError(problems, source)

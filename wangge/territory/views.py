@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from wangge.core.scope import get_scoped_or_404, scoped
-from wangge.territory.choices import LEVEL_SLUGS, Level
+from wangge.territory.choices import LEVEL_SLUGS, Level, Post
 from wangge.territory.models import Area, GridStaff
 
 
@@ -47,8 +47,9 @@ def area_detail(request, code: str):
     )
     staff = []
     if area.is_unit_grid_level:
-        staff = list(scoped(GridStaff, request.user).filter(grid=area)
-                     .select_related("user").order_by("post", "user__username"))
+        order = {post: n for n, post in enumerate(Post.values)}
+        staff = sorted(scoped(GridStaff, request.user).filter(grid=area).select_related("user"),
+                       key=lambda s: (order[s.post], s.user.username))
     counts = dict(
         scoped(Area, request.user).filter(prefix__startswith=area.prefix)
         .values("level").annotate(n=Count("id")).values_list("level", "n")
@@ -66,8 +67,14 @@ def area_detail(request, code: str):
 
 def area_feature_collection(area: Area, user) -> dict:
     """The area's outline and its visible children, for the map."""
-    children = (scoped(Area, user).filter(parent=area)
-                .annotate(n_staff=Count("staff")).order_by("code"))
+    children = list(scoped(Area, user).filter(parent=area)
+                    .annotate(n_staff=Count("staff")).order_by("code"))
+    role = "child"
+    if not children and area.parent_id:
+        # a unit grid: show its neighbours in the same community for context
+        children = list(scoped(Area, user).filter(parent_id=area.parent_id).exclude(pk=area.pk)
+                        .annotate(n_staff=Count("staff")).order_by("code"))
+        role = "sibling"
     features = []
     for child in children:
         if not child.geometry:
@@ -80,7 +87,7 @@ def area_feature_collection(area: Area, user) -> dict:
                 "level": LEVEL_SLUGS[Level(child.level)],
                 "area_km2": child.area_km2, "staff": child.n_staff,
                 "url": reverse("territory:area", args=[child.code]),
-                "role": "child",
+                "role": role,
             },
         })
     if area.geometry:

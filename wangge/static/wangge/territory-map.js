@@ -27,26 +27,37 @@
     .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
     .then(function (data) {
       status.remove();
-      var i = 0;
+      data.features.forEach(function (f, k) { f.properties.colour = palette[k % palette.length]; });
+      var labelled = data.features.length <= 40 && data.features.every(function (f) {
+        return f.properties.role !== "sibling";
+      });
       var layer = L.geoJSON(data, {
         style: function (f) {
           if (f.properties.role === "self") {
-            return { color: "#1e293b", weight: 2.5, fill: false, dashArray: "6 4" };
+            return f.properties.level === "grid" || f.properties.level === "subgrid"
+              ? { color: "#1d4ed8", weight: 3, fillColor: "#3b82f6", fillOpacity: 0.35 }
+              : { color: "#1e293b", weight: 2.5, fill: false, dashArray: "6 4" };
           }
-          var color = palette[i++ % palette.length];
-          return { color: "#ffffff", weight: 1.2, fillColor: color, fillOpacity: 0.45 };
+          if (f.properties.role === "sibling") {
+            return { color: "#94a3b8", weight: 1, fillColor: "#cbd5e1", fillOpacity: 0.35 };
+          }
+          return { color: "#ffffff", weight: 1.2, fillColor: f.properties.colour, fillOpacity: 0.45 };
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
           if (p.role === "self") { return; }
-          lyr.bindTooltip(escapeHtml(p.name) + "<br><span class=\"mono\">" + p.code + "</span>", { sticky: true });
+          if (labelled) {
+            lyr.bindTooltip(escapeHtml(p.name), { permanent: true, direction: "center", className: "area-label" });
+          } else {
+            lyr.bindTooltip(escapeHtml(p.name) + "<br><span class=\"mono\">" + p.code + "</span>", { sticky: true });
+          }
           lyr.on("click", function () { window.location.href = p.url; });
           lyr.on("mouseover", function () {
             lyr.setStyle({ weight: 3, color: "#0f172a" });
             if (rows[p.code]) { rows[p.code].classList.add("hover"); }
           });
           lyr.on("mouseout", function () {
-            lyr.setStyle({ weight: 1.2, color: "#ffffff" });
+            layer.resetStyle(lyr);
             if (rows[p.code]) { rows[p.code].classList.remove("hover"); }
           });
         }
