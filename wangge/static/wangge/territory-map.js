@@ -62,10 +62,13 @@
           });
         }
       }).addTo(map);
+      el.dataset.features = String(data.features.length);
+      el.dataset.state = "ready";
       var bounds = layer.getBounds();
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); } else { map.setView([24.96, 118.39], 10); }
     })
     .catch(function () {
+      el.dataset.state = "error";
       status.textContent = el.dataset.error;
       status.classList.add("map-error");
       map.setView([24.96, 118.39], 10);

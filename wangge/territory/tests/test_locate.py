@@ -117,3 +117,29 @@ def test_saving_an_area_moves_the_version(territory):
     area.name = "新名字"
     area.save()
     assert locating.current_version() == before + 1
+
+
+def test_each_coordinate_system_is_converted_before_locating():
+    """Published reference pairs for Tiananmen (devkitlab converter, see test_coords.py):
+    WGS-84 (116.397428, 39.90923) = GCJ-02 (116.40367163, 39.91063351)
+    = BD-09 (116.4100441, 39.91697286). Two grids split at the meridian 116.400: the WGS point
+    is west of it, the raw GCJ/BD numbers east. Only a converted point lands in the west grid.
+    """
+    import_territory({"type": "FeatureCollection", "features": [
+        feature("110101000000", "东城区", box(116.38, 39.89, 116.42, 39.93), "county"),
+        feature("110101001000", "东华门街道", box(116.38, 39.89, 116.42, 39.93), "township"),
+        feature("110101001001", "天安门社区", box(116.38, 39.89, 116.42, 39.93), "village"),
+        feature("110101001001001", "西网格", box(116.38, 39.89, 116.40, 39.93), "grid"),
+        feature("110101001001002", "东网格", box(116.40, 39.89, 116.42, 39.93), "grid"),
+    ]})
+    west = "110101001001001"
+    assert locate(116.397428, 39.90923).grid_code == west
+    assert locate(116.397428, 39.90923, "wgs84").grid_code == west
+    assert locate(116.40367163, 39.91063351, "gcj02").grid_code == west
+    assert locate(116.4100441, 39.91697286, "bd09").grid_code == west
+    assert locate(116.4100441, 39.91697286, "BD-09").grid_code == west
+    # unconverted, the same numbers fall in the east grid
+    assert locate(116.40367163, 39.91063351).grid_code == "110101001001002"
+    converted = locate(116.40367163, 39.91063351, "gcj02")
+    assert converted.lon == pytest.approx(116.397428, abs=1e-6)
+    assert converted.lat == pytest.approx(39.90923, abs=1e-6)

@@ -1,0 +1,92 @@
+"""Settings from the environment fail loudly on bad values, naming the variable."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from wangge import env
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("On", True),
+                                                ("0", False), ("false", False), ("", False)])
+def test_booleans(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env.env_bool("X_FLAG") is expected
+
+
+def test_a_bad_boolean_names_the_variable(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match=r"DEBUG='maybe' is not a boolean"):
+        env.env_bool("DEBUG")
+
+
+def test_integers_and_ranges(monkeypatch):
+    monkeypatch.setenv("X_INT", "12")
+    assert env.env_int("X_INT", 3) == 12
+    monkeypatch.setenv("X_INT", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="X_INT='twelve' is not an integer"):
+        env.env_int("X_INT", 3)
+    monkeypatch.setenv("X_INT", "0")
+    with pytest.raises(ImproperlyConfigured, match="X_INT=0 is below 1"):
+        env.env_int("X_INT", 3, minimum=1)
+    monkeypatch.delenv("X_INT")
+    assert env.env_int("X_INT", 3) == 3
+
+
+def test_lists(monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", "a.example, b.example")
+    assert env.env_list("ALLOWED_HOSTS") == ["a.example", "b.example"]
+    monkeypatch.setenv("ALLOWED_HOSTS", "a.example,,b")
+    with pytest.raises(ImproperlyConfigured, match="empty item"):
+        env.env_list("ALLOWED_HOSTS")
+
+
+def test_urls(monkeypatch):
+    monkeypatch.setenv("MAP_TILE_URL", "http://tiles.intranet/{z}/{x}/{y}.png")
+    assert env.env_url("MAP_TILE_URL").startswith("http://tiles.intranet/")
+    monkeypatch.setenv("MAP_TILE_URL", "tiles.intranet/{z}/{x}/{y}.png")
+    with pytest.raises(ImproperlyConfigured, match="must be a URL starting with http:// or"):
+        env.env_url("MAP_TILE_URL")
+
+
+def test_database_urls(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/wangge")
+    config = env.env_database("DATABASE_URL", "sqlite:///x.db")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "wangge" and config["PORT"] == 5432
+    monkeypatch.setenv("DATABASE_URL", "mysql://u:p@h/db")
+    with pytest.raises(ImproperlyConfigured, match="only sqlite:/// and postgres://"):
+        env.env_database("DATABASE_URL", "sqlite:///x.db")
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    """The whole settings module, in a fresh interpreter, as a deployment would load it."""
+    code = "import django; django.setup()"
+    base = {"DJANGO_SETTINGS_MODULE": "wangge.settings", "WANGGE_VAR_DIR": str(tmp_path),
+            "PATH": "/usr/bin:/bin"}
+    bad = subprocess.run([sys.executable, "-c", code], env={**base, "WANGGE_PRODUCTION": "1"},
+                         capture_output=True, text=True)
+    assert bad.returncode != 0
+    assert "SECRET_KEY must be set" in bad.stderr
+    good = subprocess.run([sys.executable, "-c", code],
+                          env={**base, "WANGGE_PRODUCTION": "1", "SECRET_KEY": "k" * 50},
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    typo = subprocess.run([sys.executable, "-c", code], env={**base, "DEBUG": "ture"},
+                          capture_output=True, text=True)
+    assert typo.returncode != 0 and "DEBUG='ture' is not a boolean" in typo.stderr
+
+
+def test_sqlite_is_tuned(db):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        assert connection.settings_dict["CONN_MAX_AGE"] >= 0
+        return
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
