@@ -77,8 +77,9 @@ def test_unknown_coordinate_system_is_refused(territory):
         locate(118.05, 24.85, "utm")
 
 
-def test_vectorised_and_single_answers_agree(territory):
+def test_vectorised_and_single_answers_agree(territory, monkeypatch):
     index = locating.get_index()
+    monkeypatch.setattr(GridIndex, "CHUNK", 700)  # several chunks, the last one partial
     rng = np.random.default_rng(7)
     lons = np.concatenate([rng.uniform(117.95, 118.45, 3000), np.full(5, 118.1)])
     lats = np.concatenate([rng.uniform(24.75, 25.05, 3000), np.linspace(24.8, 25.0, 5)])
