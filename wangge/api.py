@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wangge.accounts.services import user_for_token
+from wangge.cases.selectors import FilterError
+from wangge.cases.services import CaseError
 
 
 class BearerToken(HttpBearer):
@@ -26,6 +28,11 @@ class SessionAuth(APIKeyCookie):
     """The Django session; CSRF is enforced for unsafe methods."""
 
     param_name = "sessionid"
+
+    def __call__(self, request):
+        if not request.COOKIES.get(self.param_name):
+            return None  # no session: not authenticated (401), rather than a CSRF failure
+        return super().__call__(request)
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
@@ -70,6 +77,16 @@ def http_error(request, exc):
     return _error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
 
 
+@api.exception_handler(CaseError)
+def case_error(request, exc):
+    return _error(request, exc.status, exc.code, exc.message)
+
+
+@api.exception_handler(FilterError)
+def filter_error(request, exc):
+    return _error(request, 400, "bad_filter", str(exc))
+
+
 @api.exception_handler(ValueError)
 def bad_value(request, exc):
     return _error(request, 400, "bad_request", str(exc))
@@ -81,6 +98,10 @@ class ApiError(HttpError):
         self.code = code
 
 
+from wangge.cases.api import router as cases_router  # noqa: E402
+from wangge.notifications.api import router as notifications_router  # noqa: E402
 from wangge.territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/", territory_router)
+api.add_router("/", cases_router)
+api.add_router("/", notifications_router)

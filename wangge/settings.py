@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "wangge.core",
     "wangge.accounts",
     "wangge.territory",
+    "wangge.workcalendar",
+    "wangge.dispatch",
+    "wangge.cases",
+    "wangge.notifications",
+    "wangge.jobs",
     "wangge.web",
 ]
 
@@ -151,6 +156,9 @@ WANGGE = {
     # How often (seconds) a process checks whether another process changed the grids.
     "LOCATE_VERSION_CHECK_SECONDS": env_float("LOCATE_VERSION_CHECK_SECONDS", 2.0, minimum=0.0),
     "SITE_NAME": env_str("SITE_NAME", ""),
+    # traffic light: a step turns yellow past this share of its time limit
+    "DEADLINE_WARN_SHARE": env_float("DEADLINE_WARN_SHARE", 0.7, minimum=0.05),
+    "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024),
 }
 
 LOGGING = {

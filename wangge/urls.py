@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("territory/", include("wangge.territory.urls")),
+    path("cases/", include("wangge.cases.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -20,6 +20,11 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     organisation = models.CharField(_("unit"), max_length=100, blank=True)
+    department = models.ForeignKey(
+        "dispatch.Department", verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="members",
+        help_text=_("For department handlers: the unit whose dispatched cases they handle."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -25,6 +25,9 @@ class ScopedQuerySet(models.QuerySet):
         prefix = getattr(user, "scope_prefix", None)
         if not prefix:
             return self.none()
+        custom = getattr(self.model, "scope_q", None)
+        if custom is not None:
+            return self.filter(custom(user, prefix))
         path = self.model.scope_path
         return self.filter(**{f"{path}__startswith": prefix})
 

@@ -1,0 +1,72 @@
+from django.contrib import admin
+
+from wangge.cases.models import Case, CaseEvent, Category, Supervision, TimeLimit
+
+
+class LimitInline(admin.TabularInline):
+    model = TimeLimit
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "kind", "default_tier", "department_kind",
+                    "default_urgency", "is_active"]
+    list_filter = ["kind", "default_tier", "department_kind", "is_active"]
+    search_fields = ["code", "name"]
+    inlines = [LimitInline]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["category", "step", "urgency", "amount", "unit"]
+    list_filter = ["step", "urgency", "unit"]
+    search_fields = ["category__code", "category__name"]
+
+
+class EventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ["at", "action", "actor_label", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: cases change only through their transitions (the web UI and the API)."""
+
+    list_display = ["number", "category", "status", "tier", "grid", "reported_at"]
+    list_filter = ["status", "tier", "source", "urgency"]
+    search_fields = ["number", "description", "address"]
+    inlines = [EventInline]
+
+    def get_queryset(self, request):
+        return Case.objects.visible_to(request.user).select_related("category", "grid")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(admin.ModelAdmin):
+    list_display = ["case", "level", "automatic", "step", "created_at", "replied_at"]
+    list_filter = ["level", "automatic"]
+
+    def get_queryset(self, request):
+        return Supervision.objects.visible_to(request.user).select_related("case")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
