@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from wangge.api import api
+from wangge.notifications import views as notification_views
 from wangge.web import views as web_views
 
 admin.site.site_header = "Wangge 网格"
@@ -19,6 +20,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("territory/", include("wangge.territory.urls")),
     path("cases/", include("wangge.cases.urls")),
+    path("inbox/", notification_views.inbox, name="inbox"),
+    path("inbox/read", notification_views.read_all, name="inbox-read"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1101,49 +1101,116 @@ def reply_supervision(*, actor, supervision: Supervision | int, note: str,
 # --- the overdue sweep ----------------------------------------------------------------------------
 
 
-def sweep_overdue(*, now=None, batch: int = 500) -> int:
-    """Every step that became overdue gets one automatic 督办 and notifications, exactly once,
-    however many workers run this at the same time. Returns how many steps it flagged."""
+def sweep_overdue(*, now=None, batch: int = 2000) -> int:
+    """Every step that became overdue gets one automatic 督办, a timeline entry and
+    notifications for the holder and their supervisor: exactly once, however many workers run
+    this at the same time. Returns how many steps it flagged.
+
+    Each batch is claimed inside one transaction: on PostgreSQL the candidate rows are locked
+    with SKIP LOCKED (another worker takes other rows); on SQLite the transaction holds the
+    database's write lock from its start (IMMEDIATE). The claim itself is the conditional
+    ``overdue_seq = step_seq``, and a unique constraint backs it up.
+    """
     now = now or timezone.now()
     flagged = 0
     while True:
-        candidates = list(
-            Case.objects.filter(step_deadline__lt=now, overdue_seq__lt=F("step_seq"))
-            .exclude(status=Status.PARKED).order_by("step_deadline")
-            .values_list("pk", "step_seq")[:batch])
-        if not candidates:
-            return flagged
-        for case_id, step_seq in candidates:
-            with transaction.atomic():
-                won = Case.objects.filter(pk=case_id, step_seq=step_seq,
-                                          overdue_seq__lt=step_seq).update(overdue_seq=step_seq)
-                if not won:
-                    continue  # another worker took it, or the step moved on
-                _flag_overdue(Case.objects.select_related(
-                    "category", "tier_area", "grid", "holder_department", "holder_user")
-                    .get(pk=case_id), now)
-                flagged += 1
-        if len(candidates) < batch:
+        with transaction.atomic():
+            candidates = (Case.objects.filter(step_deadline__lt=now,
+                                              overdue_seq__lt=F("step_seq"))
+                          .exclude(status=Status.PARKED).order_by("step_deadline"))
+            if connection_supports_skip_locked():
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            cases = list(candidates.select_related(
+                "category", "tier_area", "holder_department", "holder_user")[:batch])
+            if not cases:
+                return flagged
+            Case.objects.filter(pk__in=[c.pk for c in cases]).update(
+                overdue_seq=F("step_seq"))
+            _flag_overdue_batch(cases, now)
+            flagged += len(cases)
+        if len(cases) < batch:
             return flagged
 
 
-def _flag_overdue(case: Case, now) -> None:
-    late = now - case.step_deadline
+def connection_supports_skip_locked() -> bool:
+    from django.db import connection
+
+    return connection.features.has_select_for_update_skip_locked
+
+
+def _overdue_level(late: dt.timedelta) -> str:
     hours = late.total_seconds() / 3600
-    level = SupervisionLevel.RED if hours >= 24 else (
-        SupervisionLevel.YELLOW if hours >= 4 else SupervisionLevel.NORMAL)
-    step_label = Step(case.step).label if case.step else ""
-    note = _("%(step)s is overdue (deadline %(deadline)s)") % {
-        "step": step_label,
-        "deadline": timezone.localtime(case.step_deadline).strftime("%Y-%m-%d %H:%M")}
-    supervision = Supervision.objects.create(
-        case=case, level=level, automatic=True, step=case.step, step_seq=case.overdue_seq,
-        reason=note, created_at=now, target_department=case.holder_department,
-        target_user=case.holder_user)
-    _record(case, None, Action.OVERDUE, now=now, from_status=case.status, note=note,
-            actor_label=_("System"), data={"supervision": supervision.pk, "step": case.step})
-    notify(users=holders(case) + supervisors(case), kind=NotificationKind.OVERDUE, case=case,
-           text=_("Case %(number)s: %(note)s") % {"number": case.number, "note": note})
+    if hours >= 24:
+        return SupervisionLevel.RED
+    if hours >= 4:
+        return SupervisionLevel.YELLOW
+    return SupervisionLevel.NORMAL
+
+
+def _flag_overdue_batch(cases: list[Case], now) -> None:
+    from wangge.accounts.models import User
+    from wangge.jobs.models import OutboxMessage
+
+    # recipients, a few queries for the whole batch
+    area_ids = {c.tier_area_id for c in cases} | {c.tier_area.parent_id for c in cases
+                                                  if c.tier_area.parent_id}
+    by_area: dict[int, list[int]] = {}
+    leaders: dict[int, list[int]] = {}
+    for user_id, area_id, role in User.objects.filter(
+            jurisdiction_id__in=area_ids, is_active=True,
+            role__in=[Role.OPERATOR, Role.DISPATCHER, Role.ADMIN, Role.LEADER]).values_list(
+            "pk", "jurisdiction_id", "role"):
+        if role == Role.LEADER:
+            leaders.setdefault(area_id, []).append(user_id)
+        else:
+            by_area.setdefault(area_id, []).append(user_id)
+    department_ids = {c.holder_department_id for c in cases if c.holder_department_id}
+    members: dict[int, list[int]] = {}
+    for user_id, department_id in User.objects.filter(
+            department_id__in=department_ids, is_active=True).values_list("pk",
+                                                                          "department_id"):
+        members.setdefault(department_id, []).append(user_id)
+    supervisions, events, messages = [], [], []
+    system = _("System")
+    for case in cases:
+        step_label = Step(case.step).label if case.step else ""
+        note = _("%(step)s is overdue (deadline %(deadline)s)") % {
+            "step": step_label,
+            "deadline": timezone.localtime(case.step_deadline).strftime("%Y-%m-%d %H:%M")}
+        supervisions.append(Supervision(
+            case=case, level=_overdue_level(now - case.step_deadline), automatic=True,
+            step=case.step, step_seq=case.step_seq, reason=note, created_at=now,
+            target_department_id=case.holder_department_id,
+            target_user_id=case.holder_user_id))
+        tier_people = by_area.get(case.tier_area_id, [])
+        if case.holder_user_id:
+            holder_ids, boss_ids = [case.holder_user_id], tier_people
+        elif case.holder_department_id:
+            holder_ids, boss_ids = members.get(case.holder_department_id, []), tier_people
+        else:
+            parent = case.tier_area.parent_id
+            holder_ids = tier_people
+            boss_ids = (by_area.get(parent, []) + leaders.get(parent, [])) if parent else \
+                leaders.get(case.tier_area_id, [])
+        recipients = sorted(set(holder_ids) | set(boss_ids))
+        if recipients:
+            messages.append(OutboxMessage(kind="notify", created_at=now,
+                                          available_at=min(now, timezone.now()),
+                                          payload={"users": recipients, "kind": "overdue",
+                                                   "case": case.pk,
+                                                   "text": (_("Case %(number)s: %(note)s") % {
+                                                       "number": case.number,
+                                                       "note": note})[:300]}))
+        events.append((case, note))
+    Supervision.objects.bulk_create(supervisions, batch_size=1000)
+    CaseEvent.objects.bulk_create([
+        CaseEvent(case=case, action=Action.OVERDUE, actor_label=system, at=now,
+                  from_status=case.status, to_status=case.status, from_tier=case.tier,
+                  to_tier=case.tier, note=note,
+                  data={"supervision": supervision.pk, "step": case.step})
+        for (case, note), supervision in zip(events, supervisions, strict=True)],
+        batch_size=1000)
+    OutboxMessage.objects.bulk_create(messages, batch_size=1000)
 
 
 # --- what a user may do now -------------------------------------------------------------------

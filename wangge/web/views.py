@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 
 @login_required
 def home(request):
-    return redirect("territory:home")
+    return redirect("cases:list")
 
 
 def healthz(request):
