@@ -153,12 +153,14 @@ def limit_for(category: Category, step: str, urgency: str) -> tuple[Decimal, str
     rows = {(row.category_id, row.urgency): row for row in TimeLimit.objects.filter(
         step=step, category_id__in=candidates)}
     defaults = {row.urgency: row for row in TimeLimit.objects.filter(step=step, category=None)}
-    for level in URGENCY_ORDER[URGENCY_ORDER.index(urgency)::-1]:
-        # an urgency without its own row falls back to the next lower urgency's limit
-        for category_id in candidates:
+    levels = URGENCY_ORDER[URGENCY_ORDER.index(urgency)::-1]
+    # the category's own rows first (an urgency without a row takes the next lower one's)
+    for category_id in candidates:
+        for level in levels:
             row = rows.get((category_id, level))
             if row:
                 return row.amount, row.unit
+    for level in levels:
         if level in defaults:
             return defaults[level].amount, defaults[level].unit
     return DEFAULT_LIMITS[step]

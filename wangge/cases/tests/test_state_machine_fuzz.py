@@ -74,9 +74,11 @@ OP_OF_ACTION = {
     Action.URGE: "urge", Action.INSTRUCT: "instruct", Action.SUPERVISE: "supervise",
 }
 # guided choices: ending a case early is possible, but rarer than moving it on
-GUIDED_WEIGHT = {Action.REJECT: 0.15, Action.VOID: 0.15, Action.MERGE: 0.2, Action.PARK: 0.3,
+GUIDED_WEIGHT = {Action.REJECT: 0.1, Action.VOID: 0.1, Action.MERGE: 0.2, Action.PARK: 0.3,
                  Action.VERIFY_FAIL: 0.4, Action.ESCALATE: 0.5, Action.ASSIGN_DOWN: 0.5,
-                 Action.URGE: 0.3, Action.INSTRUCT: 0.3, Action.SUPERVISE: 0.3}
+                 Action.URGE: 0.2, Action.INSTRUCT: 0.2, Action.SUPERVISE: 0.2,
+                 Action.SIGN: 2.0, Action.FEEDBACK: 2.0, Action.VERIFY_PASS: 2.0,
+                 Action.CLOSE: 2.0, Action.EVALUATE: 2.0}
 # timeline entries that are not a user's action on the case itself: they do not bump the version
 SIDE_EVENTS = {Action.REPORT, Action.DUPLICATE_FLAG, Action.MERGED_IN, Action.OVERDUE}
 CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields if f.attname != "updated_at"]
@@ -240,22 +242,23 @@ class Fuzzer:
                                      else supervisions)
             kwargs = {"actor": actor, "supervision": rng.choice([supervision, supervision.pk]),
                       "note": self.note(), "now": self.now}
+            stale = False  # it takes no expected_version
         return function, kwargs, event, stale
 
     def guided_choice(self, cases: list[Case]):
-        """A person and an action the UI would offer them, if any."""
+        """An action the UI would offer someone on a random case, and one of those people."""
         rng = self.rng
         open_cases = [c for c in cases if c.status not in FINAL_STATUSES] or cases
         case = rng.choice(open_cases if rng.random() < 0.9 else cases)
-        users = self.users[:]
-        rng.shuffle(users)
-        for user in users:
-            offered = services.allowed_actions(case, user)
-            if offered:
-                weights = [GUIDED_WEIGHT.get(a, 1.0) for a in offered]
-                action = rng.choices(offered, weights)[0]
-                return case, user, OP_OF_ACTION[action]
-        return case, rng.choice(self.users), rng.choice(OPS)
+        offering = defaultdict(list)
+        for user in self.users:
+            for action in services.allowed_actions(case, user):
+                offering[action].append(user)
+        if not offering:
+            return case, rng.choice(self.users), rng.choice(OPS)
+        actions = sorted(offering)
+        action = rng.choices(actions, [GUIDED_WEIGHT.get(a, 1.0) for a in actions])[0]
+        return case, rng.choice(offering[action]), OP_OF_ACTION[action]
 
     # --- the database state ------------------------------------------------------------------
 
@@ -493,6 +496,7 @@ class Fuzzer:
             assert case.step_started_at <= self.now
             assert case.step_started_at <= case.step_deadline, (case.step_started_at,
                                                                 case.step_deadline)
+            assert case.step_warn_at is not None
             assert case.step_started_at <= case.step_warn_at <= case.step_deadline
             assert getattr(case, f"{case.step}_deadline") == case.step_deadline
         if status != Status.PARKED:
