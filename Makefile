@@ -34,12 +34,11 @@ migrate: install
 demo: migrate
 	$(WANGGE) load-demo
 	$(WANGGE) collectstatic --noinput -v0
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(WANGGE) runserver $(HOST):$(PORT) --noreload
+	HOST=$(HOST) PORT=$(PORT) scripts/serve
 
 serve: migrate
 	$(WANGGE) collectstatic --noinput -v0
-	$(WANGGE) runserver $(HOST):$(PORT) --noreload
+	HOST=$(HOST) PORT=$(PORT) scripts/serve
 
 # Browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
 browser-deps:
@@ -56,6 +55,7 @@ test: install browser-deps
 
 bench: install
 	$(WANGGE) bench locate --grids 5000 --points 1000000
+	$(WANGGE) bench cases --cases 1000000
 
 clean:
 	rm -rf $(VENV) node_modules wangge/static/vendor var

@@ -475,7 +475,8 @@ def report(*, actor, category: Category | str, description: str, source: str,
         reporter_name=reporter_name.strip() or (str(actor) if staff else ""),
         reporter_phone=reporter_phone.strip(), category=category, urgency=urgency,
         description=description, address=address.strip(), lon=location.lon, lat=location.lat,
-        grid=location.grid, tier=tier, tier_area=_tier_area(location.grid, tier),
+        grid=location.grid, grid_code=location.grid.code, tier=tier,
+        tier_area=_tier_area(location.grid, tier),
         report_date=timezone.localdate(now), reported_at=now, status=Status.REPORTED,
     )
     label = actor_label or (str(actor) if staff else (reporter_name or _("Resident")))

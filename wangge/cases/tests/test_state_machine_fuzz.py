@@ -81,6 +81,10 @@ GUIDED_WEIGHT = {Action.REJECT: 0.1, Action.VOID: 0.1, Action.MERGE: 0.2, Action
                  Action.CLOSE: 2.0, Action.EVALUATE: 2.0}
 # timeline entries that are not a user's action on the case itself: they do not bump the version
 SIDE_EVENTS = {Action.REPORT, Action.DUPLICATE_FLAG, Action.MERGED_IN, Action.OVERDUE}
+# entries that need a reason: a blank note must have been refused
+REASON_REQUIRED = {Action.REJECT, Action.VOID, Action.ESCALATE, Action.FEEDBACK, Action.RETURN,
+                   Action.EXTENSION_REQUEST, Action.PARK, Action.VERIFY_FAIL, Action.INSTRUCT,
+                   Action.SUPERVISE, Action.SUPERVISION_REPLY}
 CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields if f.attname != "updated_at"]
 
 
@@ -552,6 +556,8 @@ class Fuzzer:
             what = f"event #{index} {event.action} {event.from_status}->{event.to_status}"
             assert event.action not in (Action.REPORT, Action.SELF_HANDLE), what
             assert event.at >= at, what
+            if event.action in REASON_REQUIRED:
+                assert event.note.strip(), f"{what} without a reason"
             at = event.at
             if event.action == Action.DUPLICATE_FLAG:
                 # written by report right after the report entry, without a from_status

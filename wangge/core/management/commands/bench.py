@@ -1,6 +1,7 @@
 import json
+from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -12,8 +13,13 @@ class Command(BaseCommand):
         locate.add_argument("--grids", type=int, default=5000)
         locate.add_argument("--points", type=int, default=1_000_000)
         locate.add_argument("--seed", type=int, default=1)
+        cases = sub.add_parser("cases", help="1M cases: insert, list page, overdue sweep")
+        cases.add_argument("--cases", type=int, default=1_000_000)
+        cases.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, which, **options):
+        if which == "cases":
+            return self.bench_cases(options["cases"], options["seed"])
         if which == "locate":
             from wangge.territory.bench import run
 
@@ -23,3 +29,44 @@ class Command(BaseCommand):
                 f"{figures['points_per_second']:,} points/s vectorised, "
                 f"{figures['single_point_us']} µs per single point")
             self.stdout.write(json.dumps(figures))
+
+    def bench_cases(self, count: int, seed: int) -> None:
+        """On SQLite without DATABASE_URL, runs in a fresh var/bench-cases.sqlite3 (a child
+        process); with DATABASE_URL set, in that database, which must hold no cases."""
+        import os
+        import subprocess
+        import sys
+
+        from django.conf import settings
+        from django.core.management import call_command
+
+        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
+            path = settings.VAR_DIR / "bench-cases.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
+                   "WANGGE_BENCH_CHILD": "1"}
+            result = subprocess.run([sys.executable, "-m", "wangge.cli", "bench", "cases",
+                                     "--cases", str(count), "--seed", str(seed)], env=env,
+                                    check=False)
+            if result.returncode:
+                raise SystemExit(result.returncode)
+            return
+        from wangge.cases import bench
+        from wangge.cases.models import Case
+
+        call_command("migrate", verbosity=0)
+        call_command("load_demo", verbosity=0, stdout=self.stderr)
+        if Case.objects.exists():
+            raise CommandError("the database already holds cases; bench an empty database")
+        self.stderr.write(f"inserting {count:,} cases …")
+        figures = bench.load(count, seed)
+        self.stderr.write(f"  {figures['insert_per_second']:,} rows/s; measuring …")
+        figures.update(bench.measure_list())
+        figures.update(bench.measure_sweep())
+        figures["database"] = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(
+            f"{figures['cases']:,} cases: insert {figures['insert_per_second']:,}/s, list "
+            f"page {figures['list_ms']} ms (max {figures['list_ms_max']}), sweep "
+            f"{figures['sweep_ms']} ms for {figures['swept']:,} overdue steps")
+        self.stdout.write(json.dumps(figures))
