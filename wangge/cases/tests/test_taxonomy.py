@@ -73,13 +73,14 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written():
                for m in messages)
     assert any(m.startswith("row 5, column 'handle_urgent'") for m in messages)
     assert any(m.startswith("row 6, column 'kind'") for m in messages)
-    assert any(m.startswith("row 7, column 'code': duplicate code 0101 (also row 2)") for m in messages)
+    assert any(m.startswith("row 7, column 'code': duplicate code 0101 (also row 2)")
+               for m in messages)
     assert Category.objects.count() == before
 
 
 def test_missing_columns_and_unreadable_files():
     with pytest.raises(TaxonomyImportError, match="column 'kind': missing column"):
-        read_rows("major_code,major_name\n01,x\n".encode(), "x.csv")
+        read_rows(b"major_code,major_name\n01,x\n", "x.csv")
     with pytest.raises(TaxonomyImportError, match="not a readable XLSX"):
         read_rows(b"not a zip", "x.xlsx")
     with pytest.raises(TaxonomyImportError, match="not UTF-8"):
