@@ -336,6 +336,7 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")  # the step it was for ended first
 
     scope_path = "case__grid__prefix"
 

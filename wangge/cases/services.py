@@ -186,6 +186,7 @@ def _start_step(case: Case, step: str, now: dt.datetime, *, amount=None, unit=No
         amount, unit = limit_for(case.category, step, case.urgency)
     deadline = add_limit(now, amount, unit)
     warn = add_limit(now, Decimal(str(float(amount) * warn_share())), unit)
+    _withdraw_extensions(case, now)
     case.step = step
     case.step_started_at = now
     case.step_deadline = deadline
@@ -194,7 +195,17 @@ def _start_step(case: Case, step: str, now: dt.datetime, *, amount=None, unit=No
     setattr(case, f"{step}_deadline", deadline)
 
 
+def _withdraw_extensions(case: Case, now) -> None:
+    """A pending extension request belongs to the step it was made in: when that step ends
+    (result reported, returned, re-dispatched, parked, closed …) it is withdrawn."""
+    if case.pk:
+        ExtensionRequest.objects.filter(case=case, state=ExtensionRequest.State.PENDING).update(
+            state=ExtensionRequest.State.WITHDRAWN, decided_at=now,
+            decision_note="the step ended before a decision")
+
+
 def _stop_clock(case: Case) -> None:
+    _withdraw_extensions(case, timezone.now())
     case.step = ""
     case.step_started_at = case.step_deadline = case.step_warn_at = None
 
@@ -1252,11 +1263,12 @@ def allowed_actions(case: Case, user) -> list[str]:
     if possible(Action.EVALUATE) and not case.evaluated_at and (
             case.reporter_id == user.pk or tier):
         actions.append(Action.EVALUATE)
+    sees = user.can_see_area(case.grid)
     if possible(Action.URGE) and case.urgency != Urgency.CRITICAL and (
-            tier or user.role == Role.LEADER):
+            tier or (user.role == Role.LEADER and sees)):
         actions.append(Action.URGE)
-    if possible(Action.INSTRUCT) and user.role in (Role.LEADER, Role.ADMIN):
+    if possible(Action.INSTRUCT) and user.role in (Role.LEADER, Role.ADMIN) and sees:
         actions.append(Action.INSTRUCT)
-    if possible(Action.SUPERVISE) and user.role in SUPERVISE_ROLES:
+    if possible(Action.SUPERVISE) and user.role in SUPERVISE_ROLES and sees:
         actions.append(Action.SUPERVISE)
     return actions

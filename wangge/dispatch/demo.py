@@ -49,3 +49,18 @@ def create_departments(county: Area) -> dict[str, Department]:
         Department(code=code, name=name, kind=kind, area=area)
         for code, name, kind, area in wanted if code not in existing])
     return {d.code: d for d in Department.objects.filter(code__in=[w[0] for w in wanted])}
+
+
+def create_department_handlers(departments: dict[str, Department], password_hash: str) -> int:
+    """One handler account per demo department (``dept-<code>``), sharing the demo password."""
+    from wangge.accounts.choices import Role
+    from wangge.accounts.models import User
+
+    existing = set(User.objects.filter(username__startswith="dept-")
+                   .values_list("username", flat=True))
+    users = [User(username=f"dept-{code}", display_name=f"{department.name}处置员",
+                  role=Role.DEPARTMENT, jurisdiction=department.area, department=department,
+                  organisation=department.name, password=password_hash)
+             for code, department in departments.items() if f"dept-{code}" not in existing]
+    User.objects.bulk_create(users, batch_size=500)
+    return len(users)

@@ -411,9 +411,21 @@ class Fuzzer:
         assert len(changed_supervisions) == (op == "reply_supervision"), ctx
         new_requests = set(after["extensions"]) - set(before["extensions"])
         assert len(new_requests) == (op == "request_extension"), ctx
-        decided = {e for e in before["extensions"]
+        changed = {e for e in before["extensions"]
                    if after["extensions"][e] != before["extensions"][e]}
+        # a pending request is withdrawn when the step it was made in ends; only a decision
+        # changes it otherwise
+        withdrawn = {e for e in changed
+                     if after["extensions"][e][2] == ExtensionRequest.State.WITHDRAWN}
+        assert all(before["extensions"][e][2] == ExtensionRequest.State.PENDING
+                   for e in withdrawn), ctx
+        decided = changed - withdrawn
         assert len(decided) == (op == "decide_extension"), ctx
+        if withdrawn:
+            after_case = Case.objects.get(pk=next(iter(after["extensions"][e][1]
+                                                       for e in withdrawn)))
+            assert after_case.status not in (Status.DISPATCHED, Status.IN_PROGRESS) or \
+                op in ("dispatch",), ctx
         if op != "merge":
             assert after["followers"] == before["followers"], ctx
 
@@ -540,6 +552,8 @@ class Fuzzer:
         # extension requests
         states = Counter(r.state for r in extensions)
         assert states[ExtensionRequest.State.PENDING] <= 1, states
+        if states[ExtensionRequest.State.PENDING]:
+            assert case.status in (Status.DISPATCHED, Status.IN_PROGRESS), (case.number, states)
         assert len(extensions) == actions[Action.EXTENSION_REQUEST]
         assert states[ExtensionRequest.State.APPROVED] == actions[Action.EXTENSION_APPROVE]
         assert states[ExtensionRequest.State.REFUSED] == actions[Action.EXTENSION_REFUSE]
