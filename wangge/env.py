@@ -6,6 +6,7 @@ typo in a deployment is caught when the process starts, not when a page is first
 
 from __future__ import annotations
 
+import math
 import os
 from urllib.parse import urlparse
 
@@ -74,15 +75,28 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
         raise ImproperlyConfigured(
             f"environment variable {name}={value!r} is not a number"
         ) from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(
+            f"environment variable {name}={value!r} is not a finite number"
+        )
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"environment variable {name}={number} is below {minimum}")
     return number
 
 
-def env_list(name: str, default: list[str] | None = None) -> list[str]:
+def env_list(name: str, default: list[str] | None = None, *,
+             allow_empty: bool = True) -> list[str]:
+    """A comma-separated list. Unset gives ``default``; set but empty gives [] unless
+    ``allow_empty=False``, which refuses it (e.g. ALLOWED_HOSTS= would reject every request).
+    """
     value = _raw(name)
     if value is None:
         return list(default or [])
+    if value == "" and not allow_empty:
+        raise ImproperlyConfigured(
+            f"environment variable {name} is set but empty; give a comma-separated list or "
+            "unset it to use the default"
+        )
     items = [item.strip() for item in value.split(",")]
     if any(item == "" for item in items) and value != "":
         raise ImproperlyConfigured(

@@ -28,6 +28,16 @@ from wangge.core.scope import ScopedManager
 from wangge.dispatch.choices import DepartmentKind
 
 
+def _covers_everything(user) -> bool:
+    """True when the user's jurisdiction is the territory's only root."""
+    from wangge.territory.models import Area
+
+    area = user.jurisdiction if user.jurisdiction_id else None
+    if area is None or area.parent_id is not None:
+        return False
+    return not Area.objects.filter(parent__isnull=True).exclude(pk=area.pk).exists()
+
+
 class Category(models.Model):
     """The taxonomy: 大类 (two-digit code, no parent) and 小类 (four digits, under a 大类)."""
 
@@ -121,7 +131,7 @@ class Case(models.Model):
     grid = models.ForeignKey("territory.Area", verbose_name=_("grid"), on_delete=models.PROTECT,
                              related_name="cases")
     # the grid's code, copied: jurisdiction scoping is an index range on it, with no join
-    grid_code = models.CharField(max_length=18, db_index=True, editable=False, default="")
+    grid_code = models.CharField(max_length=18, editable=False, default="")
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
     tier_area = models.ForeignKey("territory.Area", verbose_name=_("handled at"),
                                   on_delete=models.PROTECT, related_name="tier_cases")
@@ -195,6 +205,9 @@ class Case(models.Model):
             models.Index(fields=["holder_department", "status"]),
             models.Index(fields=["tier_area", "status"]),
             models.Index(fields=["lat", "lon"]),
+            # scoped lists: the jurisdiction range, then status and deadline inside the index
+            models.Index(fields=["grid_code", "status", "step_deadline"],
+                         name="case_scope_status_deadline"),
         ]
 
     def __str__(self) -> str:
@@ -209,6 +222,8 @@ class Case(models.Model):
             touched = CaseEvent.objects.filter(case=OuterRef("pk"),
                                                to_department_id=user.department_id)
             return Q(holder_department_id=user.department_id) | Q(Exists(touched))
+        if _covers_everything(user):
+            return Q()  # the whole territory: a range over every row only misleads the planner
         return Q(grid_code__gte=prefix, grid_code__lt=prefix + ":")
 
     @property

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.cases.choices import FINAL_STATUSES, Status
+from wangge.cases.choices import OPEN_STATUSES, Status
 from wangge.cases.models import Case
 
 ORDERINGS = {"reported": ("-reported_at", "-id"), "deadline": ("step_deadline", "id")}
@@ -38,7 +38,7 @@ def filter_cases(queryset, *, user=None, status=None, category=None, grid=None, 
     if status:
         statuses = [s.strip() for s in str(status).split(",") if s.strip()]
         if statuses == ["open"]:
-            queryset = queryset.exclude(status__in=list(FINAL_STATUSES))
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
         else:
             unknown = [s for s in statuses if s not in Status.values]
             if unknown:

@@ -19,6 +19,14 @@ from wangge.territory.choices import LEVEL_BY_SLUG, LEVEL_SLUGS, UNIT_GRID_LEVEL
 from wangge.territory.models import Area, GridStaff, TerritoryVersion
 
 CORE_PROPERTIES = ("code", "name", "level", "parent_code", "valid_from", "valid_to")
+# How problem messages name an area of each level ("overlaps township 350583002000").
+LEVEL_WORDS = {
+    Level.COUNTY: "county",
+    Level.TOWNSHIP: "township",
+    Level.VILLAGE: "village",
+    Level.GRID: "grid",
+    Level.SUBGRID: "second-level grid",
+}
 
 
 # --- version counter -----------------------------------------------------------------------
@@ -74,6 +82,7 @@ class _Feature:
     geometry_json: dict | None
     geometry: object | None
     attributes: dict = field(default_factory=dict)
+    pk: int | None = None  # the database row this feature replaces, when known
 
 
 @dataclass
@@ -188,6 +197,7 @@ def _parse(data) -> tuple[list[_Feature], list[Problem], set[str]]:
         return [], [Problem(None, "features", "expected a list of features")], set()
     features: list[_Feature] = []
     failed_codes: set[str] = set()
+    first_index: dict[str, int] = {}  # raw code → the first feature that carries it
     for index, raw in enumerate(raw_features):
         if not isinstance(raw, dict) or raw.get("type") != "Feature":
             problems.append(Problem(index, "type", "expected a GeoJSON Feature"))
@@ -200,6 +210,14 @@ def _parse(data) -> tuple[list[_Feature], list[Problem], set[str]]:
         code = props.get("code")
         if isinstance(code, int) and not isinstance(code, bool):
             code = str(code)
+        if isinstance(code, str) and code:
+            # duplicates are found over the raw codes, so a copy that fails for another reason
+            # (or whose code is malformed) is still reported as a duplicate
+            if code in first_index:
+                problems.append(Problem(index, "code", f"duplicate code {code} (also feature "
+                                        f"{first_index[code]})"))
+            else:
+                first_index[code] = index
         problem = codes.code_problem(code)
         if problem:
             problems.append(Problem(index, "code", problem))
@@ -263,15 +281,28 @@ def _significant(piece, lat: float) -> float:
     return m2
 
 
+def _level_word(code: str) -> str:
+    level = codes.level_of(code)
+    return LEVEL_WORDS[level] if level is not None else "area"
+
+
+def _periods_overlap(a_from, a_to, b_from, b_to) -> bool:
+    """Whether two validity periods (inclusive dates; None is an open end) share a day."""
+    return (a_from is None or b_to is None or a_from <= b_to) and (
+        b_from is None or a_to is None or b_from <= a_to)
+
+
 def _check_tree(features: list[_Feature], problems: list[Problem],
                 failed_codes: frozenset[str] | set[str] = frozenset()) -> None:
+    # duplicates are reported by _parse, which keeps only the first copy of a code
     by_code: dict[str, _Feature] = {}
     for feature in features:
-        if feature.code in by_code:
-            problems.append(Problem(feature.index, "code", f"duplicate code {feature.code} (also "
-                                    f"feature {by_code[feature.code].index})"))
-        else:
-            by_code[feature.code] = feature
+        by_code.setdefault(feature.code, feature)
+    missing_pk = [f.code for f in by_code.values() if f.pk is None]
+    if missing_pk:
+        known = dict(Area.objects.filter(code__in=missing_pk).values_list("code", "pk"))
+        for code, pk in known.items():
+            by_code[code].pk = pk
     parent_codes = {f.parent_code for f in features if f.parent_code} - set(by_code)
     existing = {a.code: a for a in Area.objects.filter(code__in=parent_codes)}
     existing_geoms = {code: shape(a.geometry) if a.geometry else None
@@ -294,39 +325,69 @@ def _check_tree(features: list[_Feature], problems: list[Problem],
                 problems.append(Problem(
                     feature.index, "geometry",
                     f"{feature.code} lies {m2:,.0f} m² outside its parent {feature.parent_code}"))
-    _check_overlaps(features, by_code, problems)
+    file_pks = [f.pk for f in by_code.values() if f.pk is not None]
+    _check_database_children(by_code, file_pks, problems)
+    _check_overlaps(by_code, file_pks, problems)
 
 
-def _check_overlaps(features, by_code, problems) -> None:
-    """Siblings (same parent) must not overlap beyond the tolerance, in the file or in the DB."""
-    siblings: dict[str | None, list[tuple[str, object, int | None]]] = {}
-    for feature in features:
-        if feature.geometry is not None and by_code.get(feature.code) is feature:
+def _check_database_children(by_code: dict[str, _Feature], file_pks: list[int],
+                             problems: list[Problem]) -> None:
+    """A parent redrawn by the file must still hold its children that the file leaves alone."""
+    redrawn = {f.pk: f for f in by_code.values() if f.pk is not None and f.geometry is not None}
+    if not redrawn:
+        return
+    children = (Area.objects.filter(parent_id__in=list(redrawn)).exclude(pk__in=file_pks)
+                .exclude(geometry=None).order_by("code"))
+    for child in children:
+        parent = redrawn[child.parent_id]
+        geometry = shape(child.geometry)
+        m2 = _significant(geometry.difference(parent.geometry), geometry.centroid.y)
+        if m2:
+            problems.append(Problem(
+                parent.index, "geometry",
+                f"{_level_word(child.code)} {child.code} (the database) would lie {m2:,.0f} m² "
+                f"outside the new boundary of {parent.code}"))
+
+
+def _check_overlaps(by_code: dict[str, _Feature], file_pks: list[int],
+                    problems: list[Problem]) -> None:
+    """Siblings (same parent) valid at the same time must not overlap beyond the tolerance,
+    in the file or in the DB. Database rows the file replaces are left out by primary key."""
+    siblings: dict[str | None, list[tuple]] = {}
+    for feature in by_code.values():
+        if feature.geometry is not None:
             siblings.setdefault(feature.parent_code, []).append(
-                (feature.code, feature.geometry, feature.index))
+                (feature.code, feature.geometry, feature.index, feature.valid_from,
+                 feature.valid_to))
     parents = [p for p in siblings if p]
     for area in Area.objects.filter(parent__code__in=parents).exclude(
-            code__in=list(by_code)).exclude(geometry=None).select_related("parent"):
-        siblings[area.parent.code].append((area.code, shape(area.geometry), None))
+            pk__in=file_pks).exclude(geometry=None).select_related("parent"):
+        siblings[area.parent.code].append(
+            (area.code, shape(area.geometry), None, area.valid_from, area.valid_to))
     for group in siblings.values():
         if len(group) < 2:
             continue
-        geometries = [g for _, g, _ in group]
+        geometries = [entry[1] for entry in group]
         tree = shapely.STRtree(geometries)
         left, right = tree.query(geometries, predicate="intersects")
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
             if i >= j:
                 continue
-            code_i, geom_i, index_i = group[i]
-            code_j, geom_j, index_j = group[j]
+            code_i, geom_i, index_i, from_i, to_i = group[i]
+            code_j, geom_j, index_j, from_j, to_j = group[j]
+            if index_i is None and index_j is None:
+                continue  # two database rows: not this file's business
+            if not _periods_overlap(from_i, to_i, from_j, to_j):
+                continue  # one replaces the other: they are never valid on the same day
             m2 = _significant(geom_i.intersection(geom_j), geom_i.centroid.y)
             if not m2:
                 continue
             if index_i is None:  # report on the file's feature
                 code_i, code_j, index_i, index_j = code_j, code_i, index_j, index_i
             where = f"feature {index_j}" if index_j is not None else "the database"
-            problems.append(Problem(index_i, "geometry",
-                                    f"{code_i} overlaps grid {code_j} ({where}) by {m2:,.0f} m²"))
+            problems.append(Problem(
+                index_i, "geometry",
+                f"{code_i} overlaps {_level_word(code_j)} {code_j} ({where}) by {m2:,.0f} m²"))
 
 
 # --- import / export -----------------------------------------------------------------------
@@ -410,11 +471,17 @@ def export_territory(*, root: Area | None = None, user=None) -> dict:
 # --- single-area edits (admin) ---------------------------------------------------------------
 def validate_area(area: Area) -> dict[str, str]:
     """Field → message for a single area edited in a form (same rules as the importer)."""
+    problem = codes.code_problem(area.code)
+    if problem:  # without a well-formed code there is no level, prefix or parent to check
+        return {"code": problem}
+    area.level = codes.level_of(area.code)
     data = feature_of(area, area.parent.code if area.parent_id else None)
     data["properties"]["parent_code"] = area.parent.code if area.parent_id else None
     features, problems = parse_feature_collection({"type": "FeatureCollection",
                                                    "features": [data]})
     if not problems:
+        # the row being edited is this feature, even when its code changes
+        features[0].pk = area.pk
         _check_tree(features, problems)
     errors: dict[str, str] = {}
     for problem in problems:

@@ -90,3 +90,33 @@ def test_sqlite_is_tuned(db):
         assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-inf", "Infinity"])
+def test_floats_must_be_finite(monkeypatch, raw):
+    monkeypatch.setenv("X_FLOAT", raw)
+    with pytest.raises(ImproperlyConfigured, match=r"X_FLOAT=.* is not a finite number"):
+        env.env_float("X_FLOAT", 1.0)
+
+
+def test_floats(monkeypatch):
+    monkeypatch.setenv("X_FLOAT", "2.5")
+    assert env.env_float("X_FLOAT", 1.0) == 2.5
+    monkeypatch.setenv("X_FLOAT", "-1")
+    with pytest.raises(ImproperlyConfigured, match=r"X_FLOAT=-1\.0 is below 0"):
+        env.env_float("X_FLOAT", 1.0, minimum=0)
+    monkeypatch.delenv("X_FLOAT")
+    assert env.env_float("X_FLOAT", 1.0) == 1.0
+
+
+def test_a_list_that_must_not_be_empty(monkeypatch):
+    default = ["localhost"]
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    assert env.env_list("ALLOWED_HOSTS", default, allow_empty=False) == default
+    for raw in ("", "  "):
+        monkeypatch.setenv("ALLOWED_HOSTS", raw)
+        assert env.env_list("ALLOWED_HOSTS", default) == []  # allowed unless refused
+        with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS is set but empty"):
+            env.env_list("ALLOWED_HOSTS", default, allow_empty=False)
+    monkeypatch.setenv("ALLOWED_HOSTS", "a.example")
+    assert env.env_list("ALLOWED_HOSTS", default, allow_empty=False) == ["a.example"]

@@ -157,3 +157,103 @@ def test_import_command_reports_problems_and_writes_nothing(tmp_path):
     out = tmp_path / "out.geojson"
     call_command("export_territory", "-o", str(out))
     assert json.loads(out.read_text(encoding="utf-8")) == export_territory()
+
+
+# --- review fixes ------------------------------------------------------------------------------
+def test_a_redrawn_parent_must_still_hold_its_children_in_the_database():
+    import_territory(small_territory())
+    # village 350583001001 shrinks to its west half; its grid 002 (not in the file) is left out
+    shrunk = {"type": "FeatureCollection", "features": [
+        feature("350583001001", "溪美街道1社区", box(118.0, 24.8, 118.1, 24.9), "village"),
+    ]}
+    messages = problems_of(shrunk)
+    assert len(messages) == 1
+    assert messages[0].startswith("feature 0, property 'geometry': grid 350583001001002 (the "
+                                  "database) would lie ")
+    assert "outside the new boundary of 350583001001" in messages[0]
+    assert Area.objects.get(code="350583001001").area_km2 > 200  # unchanged
+    # with the child redrawn in the same file, the change is consistent
+    shrunk["features"].append(feature("350583001001002", "1社区2网格",
+                                      box(118.05, 24.8, 118.1, 24.9), "grid"))
+    shrunk["features"].append(feature("350583001001001", "1社区1网格",
+                                      box(118.0, 24.8, 118.05, 24.9), "grid"))
+    assert import_territory(shrunk).updated == 3
+
+
+def test_a_redrawn_grid_can_replace_an_expired_one():
+    import_territory(small_territory())
+    Area.objects.filter(code="350583001001001").update(valid_to="2025-12-31")
+    redrawn = {"type": "FeatureCollection", "features": [
+        feature("350583001001003", "1社区新网格", box(118.0, 24.8, 118.1, 24.9), "grid",
+                valid_from="2026-01-01"),
+    ]}
+    assert import_territory(redrawn).created == 1
+    # a period that shares a day with the old grid's is still an overlap
+    clash = {"type": "FeatureCollection", "features": [
+        feature("350583001001004", "1社区又一网格", box(118.0, 24.8, 118.1, 24.9), "grid",
+                valid_from="2025-12-31", valid_to="2025-12-31"),
+    ]}
+    messages = problems_of(clash)
+    assert len(messages) == 1
+    assert "overlaps grid 350583001001001 (the database)" in messages[0]
+    # both in one file: the old one ends the day before the new one starts
+    data = small_territory()
+    data["features"][3]["properties"]["valid_to"] = "2025-12-31"
+    data["features"].append(feature("350583001001005", "1社区新网格", box(118.0, 24.8, 118.1, 24.9),
+                                    "grid", valid_from="2026-01-01"))
+    Area.objects.filter(code__in=["350583001001003", "350583001001004"]).delete()
+    assert import_territory(data).created == 1
+
+
+def test_duplicate_codes_are_found_even_when_one_copy_fails_to_parse():
+    data = small_territory()
+    copy_of_grid = copy.deepcopy(data["features"][3])  # 350583001001001
+    copy_of_grid["geometry"] = {"type": "Point", "coordinates": [118.05, 24.85]}
+    data["features"].append(copy_of_grid)
+    text = "\n".join(problems_of(data))
+    assert "feature 15, property 'code': duplicate code 350583001001001 (also feature 3)" in text
+    # also when the first copy is the broken one, and when the code itself is malformed
+    data = small_territory()
+    data["features"][3]["geometry"] = {"type": "Point", "coordinates": [118.05, 24.85]}
+    data["features"].append(copy.deepcopy(small_territory()["features"][3]))
+    data["features"].append(feature("35058300100X", "坏", None))
+    data["features"].append(feature("35058300100X", "坏", None))
+    text = "\n".join(problems_of(data))
+    assert "feature 15, property 'code': duplicate code 350583001001001 (also feature 3)" in text
+    assert "feature 17, property 'code': duplicate code 35058300100X (also feature 16)" in text
+
+
+def test_overlaps_name_the_level_of_the_other_area():
+    import_territory(small_territory())
+    township = {"type": "FeatureCollection", "features": [
+        feature("350583003000", "新街道", box(118.3, 24.8, 118.4, 25.0), "township"),
+    ]}
+    messages = problems_of(township)
+    assert "350583003000 overlaps township 350583002000 (the database)" in messages[0]
+    villages = {"type": "FeatureCollection", "features": [
+        feature("350583001003", "新社区", box(118.0, 24.85, 118.2, 24.95), "village"),
+    ]}
+    text = "\n".join(problems_of(villages))
+    assert "350583001003 overlaps village 350583001001 (the database)" in text
+    assert "overlaps grid" not in text
+
+
+def test_validating_an_area_whose_code_changed_does_not_compare_it_with_itself():
+    from wangge.territory.services import validate_area
+
+    import_territory(small_territory())
+    area = Area.objects.get(code="350583001001001")
+    area.code = "350583001001009"
+    assert validate_area(area) == {}
+    area.geometry = box(118.0, 24.8, 118.15, 24.9)  # now it does overlap grid 002
+    assert "overlaps grid 350583001001002" in validate_area(area)["geometry"]
+
+
+@pytest.mark.parametrize("code", ["abc", "3505830010", "350583000001001", ""])
+def test_validating_an_area_with_a_malformed_code_is_a_code_error(code):
+    from wangge.territory.services import validate_area
+
+    import_territory(small_territory())
+    area = Area(code=code, name="坏", level=0, geometry=box(118.0, 24.8, 118.1, 24.9))
+    errors = validate_area(area)
+    assert list(errors) == ["code"]

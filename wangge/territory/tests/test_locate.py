@@ -144,3 +144,30 @@ def test_each_coordinate_system_is_converted_before_locating():
     converted = locate(116.40367163, 39.91063351, "gcj02")
     assert converted.lon == pytest.approx(116.397428, abs=1e-6)
     assert converted.lat == pytest.approx(39.90923, abs=1e-6)
+
+
+@pytest.mark.parametrize(("expired", "lon", "lat"), [
+    ("350583002001", 118.25, 24.85),  # the community (village) of grid 350583002001001
+    ("350583002000", 118.35, 24.95),  # the township of grid 350583002002002
+])
+def test_grids_of_an_expired_community_or_township_are_not_used(territory, expired, lon, lat):
+    assert locate(lon, lat).inside
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Area.objects.filter(code=expired).update(valid_to=yesterday)
+    locating.invalidate()
+    assert locate(lon, lat).grid_code is None
+    assert locate(118.05, 24.85).grid_code == "350583001001001"  # elsewhere nothing changed
+
+
+def test_sub_grids_of_an_expired_grid_are_not_used(territory):
+    import_territory({"type": "FeatureCollection", "features": [
+        feature("350583001001001001", "一号二级网格", box(118.0, 24.8, 118.05, 24.9), "subgrid"),
+    ]})
+    assert locate(118.03, 24.85).grid_code == "350583001001001001"
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    Area.objects.filter(code="350583001002").update(valid_from=tomorrow)  # not valid yet
+    Area.objects.filter(code="350583001001001").update(
+        valid_to=timezone.localdate() - dt.timedelta(days=1))
+    locating.invalidate()
+    assert locate(118.03, 24.85).grid_code is None
+    assert locate(118.05, 24.95).grid_code is None  # a grid of the future community
