@@ -40,7 +40,9 @@ def create_demo_cases(count: int = 240, seed: int = 2026, now=None) -> int:
         from shapely.geometry import shape
 
         point = shape(grid.geometry).representative_point()
-        age_hours = float(rng.uniform(0.2, 24 * 30))
+        # a third from the last two days (still in the loop), the rest over the month
+        age_hours = float(rng.uniform(0.2, 48) if rng.random() < 0.35 else
+                          rng.uniform(48, 24 * 30))
         t = now - dt.timedelta(hours=age_hours)
         code = str(rng.choice(codes))
         worker = User.objects.filter(username=f"wgy{grid_code}").first()

@@ -25,9 +25,14 @@ LOGINS = [
     ("shequ", "溪美社区受理员", Role.DISPATCHER, "350583001001", "溪美社区", False, False),
     ("chengguan", "城管局处置员", Role.DEPARTMENT, "350583000000", "南安市城市管理局", False,
      False),
+    ("paichusuo", "溪美派出所民警", Role.DEPARTMENT, "350583001000", "溪美派出所", False, False),
     ("ducha", "督察员", Role.INSPECTOR, "350583000000", "南安市网格化服务管理中心", False, False),
     ("wanggeyuan", "陈晓东", Role.GRID_WORKER, "350583001001", "溪美社区", False, False),
 ]
+
+
+# department logins → the demo department they handle for
+DEPARTMENT_LOGINS = {"chengguan": "chengguan-350583", "paichusuo": "police-350583001"}
 
 
 def _name(rng) -> str:

@@ -16,10 +16,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def demo_db(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("load_demo")
+        call_command("load_demo", cases=25)
         yield
+        from wangge.cases.models import Case, CaseEvent
+        from wangge.dispatch.models import Department
+
+        CaseEvent.objects.all()._raw_delete(CaseEvent.objects.db)
+        Case.objects.all().delete()
         GridStaff.objects.all().delete()
         User.objects.all().delete()
+        Department.objects.all().delete()
         for level in (5, 4, 3, 2, 1):
             Area.objects.filter(level=level).delete()
 
@@ -75,3 +81,17 @@ def test_demo_polygons_are_valid_and_siblings_do_not_overlap(demo_db):
     assert all(g.is_valid for g in geoms)
     union = shapely.union_all(geoms)
     assert union.area == pytest.approx(sum(g.area for g in geoms), rel=1e-9)
+
+
+def test_demo_cases_are_played_through_the_services(demo_db):
+    from wangge.cases.models import Case
+
+    cases = list(Case.objects.all())
+    assert len(cases) == 25
+    assert len({c.status for c in cases}) >= 2  # spread over the loop, by age
+    for case in cases:
+        events = list(case.events.order_by("id"))
+        assert events[0].action == "report"
+        assert events[-1].to_status == case.status
+    assert User.objects.get(username="chengguan").department.code == "chengguan-350583"
+    assert User.objects.filter(username__startswith="dept-").count() >= 16 + 2 * 27

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db
 def _small_demo(monkeypatch):
     # the small test county has the demo logins' jurisdictions (county, 溪美街道, 溪美社区 1)
     monkeypatch.setattr(load_demo, "build_feature_collection", lambda seed: small_territory())
+    from wangge.cases import demo
+
+    monkeypatch.setattr(demo, "create_demo_cases", lambda count: 0)  # cases: tested elsewhere
 
 
 def run(capsys) -> str:

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         from wangge.cases.models import Case
 
         call_command("migrate", verbosity=0)
-        call_command("load_demo", verbosity=0, stdout=self.stderr)
+        call_command("load_demo", verbosity=0, cases=0, stdout=self.stderr)
         if Case.objects.exists():
             raise CommandError("the database already holds cases; bench an empty database")
         self.stderr.write(f"inserting {count:,} cases …")

@@ -20,8 +20,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=350583)
+        parser.add_argument("--cases", type=int, default=240,
+                            help="demo cases to play through the services (default 240)")
 
-    def handle(self, *args, seed, **options):
+    def handle(self, *args, seed, cases=240, **options):
         started = time.monotonic()
         with transaction.atomic():
             has_county = Area.objects.filter(code=DEMO_COUNTY).exists()
@@ -30,9 +32,29 @@ class Command(BaseCommand):
                 self.stdout.write("The demo county is already loaded.")
             else:
                 self._load(seed, has_county, has_people, started)
+                self._units_and_cases(cases)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, _display, role, code, unit, *_ in LOGINS:
             self.stdout.write(f"  {username:<12} {role.label:<32} {unit} ({code})")
+
+    def _units_and_cases(self, cases: int) -> None:
+        """Departments with a handler each, the department logins, and demo cases."""
+        from django.contrib.auth.hashers import make_password
+
+        from wangge.cases.models import Case
+        from wangge.dispatch.demo import create_department_handlers, create_departments
+        from wangge.territory.demo_people import DEPARTMENT_LOGINS
+
+        departments = create_departments(Area.objects.get(code=DEMO_COUNTY))
+        create_department_handlers(departments, make_password(DEMO_PASSWORD))
+        for username, code in DEPARTMENT_LOGINS.items():
+            if code in departments:
+                User.objects.filter(username=username).update(department=departments[code])
+        if cases and not Case.objects.exists():
+            from wangge.cases.demo import create_demo_cases
+
+            made = create_demo_cases(cases)
+            self.stdout.write(f"Played {made} demo cases through the case services.")
 
     def _load(self, seed, has_county, has_people, started):
         done = []
