@@ -277,7 +277,7 @@ def _lock(case: Case | str | int, action: str, expected_version: int | None) -> 
     lookup = {"number": case} if isinstance(case, str) else {
         "pk": case.pk if isinstance(case, Case) else case}
     try:
-        locked = (Case.objects.select_for_update()
+        locked = (Case.objects.select_for_update(of=("self",))
                   .select_related("category", "grid", "tier_area", "holder_department")
                   .get(**lookup))
     except Case.DoesNotExist:
@@ -614,10 +614,17 @@ def void(*, actor, case, note: str, expected_version=None, now=None) -> Case:
 def merge(*, actor, case, master, note: str = "", expected_version=None, now=None) -> Case:
     """合并: this report is a duplicate of ``master``; its reporter follows the master."""
     now = now or timezone.now()
-    case = _lock(case, Action.MERGE, expected_version)
-    _require(can_act_at_tier(actor, case), _("Only a dispatcher of this tier can merge it."))
     if isinstance(master, str):
         master = Case.objects.filter(number=master).first()
+    if master is not None:
+        # lock both rows in one fixed order, so that crossed merges cannot deadlock
+        ids = [master.pk, case.pk if isinstance(case, Case) else Case.objects.filter(
+            **({"number": case} if isinstance(case, str) else {"pk": case})).values_list(
+            "pk", flat=True).first()]
+        list(Case.objects.select_for_update().filter(pk__in=[i for i in ids if i])
+             .order_by("pk").values_list("pk", flat=True))
+    case = _lock(case, Action.MERGE, expected_version)
+    _require(can_act_at_tier(actor, case), _("Only a dispatcher of this tier can merge it."))
     if master is None or master.pk == case.pk:
         raise CaseError(_("Choose another, existing case to merge into."), "invalid_master")
     master = Case.objects.select_for_update().get(pk=master.pk)
