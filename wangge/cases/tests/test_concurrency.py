@@ -55,7 +55,7 @@ def test_two_handlers_sign_at_once_exactly_one_wins(people, make_user):
     losses = [r for r in results if isinstance(r, services.CaseError)]
     assert len(wins) == 1 and len(losses) == 1, results
     assert isinstance(losses[0], services.InvalidTransition)
-    assert "not possible now" in losses[0].message
+    assert case.number in losses[0].message and losses[0].code == "invalid_transition"
     assert CaseEvent.objects.filter(case=case, action="sign").count() == 1
 
 
