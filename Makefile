@@ -9,7 +9,9 @@ WANGGE := $(BIN)/wangge
 .PHONY: demo test check lint fmt serve install assets migrate bench clean browser-deps
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Wangge needs Python 3.11 or newer: PYTHON=python3.11 make …")'
+	@command -v npm >/dev/null || { echo "npm is needed for the front-end assets: sudo apt-get install npm"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "python venv is missing: sudo apt-get install python3-venv"; exit 1; }
 	$(BIN)/pip install -q --upgrade pip
 
 # Python packages, pinned in pyproject.toml; reinstalled only when it changes.

@@ -25,13 +25,29 @@ VAR_DIR = Path(env_str("WANGGE_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-_DEV_SECRET = "wangge-insecure-development-key-change-me-in-production-0123456789"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG or not env_bool("WANGGE_PRODUCTION")
-                     else None, required=env_bool("WANGGE_PRODUCTION"))
-if env_bool("WANGGE_PRODUCTION") and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 40):
+PRODUCTION = env_bool("WANGGE_PRODUCTION", False)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in production it is required. Elsewhere a random key
+    is made once and kept in var/secret-key, so no installation shares a known key."""
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 40+ characters")
+    key = env_str("SECRET_KEY", required=PRODUCTION)
+    if key:
+        if len(key) < 40:
+            raise ImproperlyConfigured("SECRET_KEY must be a random string of 40+ characters")
+        return key
+    path = VAR_DIR / "secret-key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"],
                          allow_empty=False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -44,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' assets locally (no CDN)
     "wangge.core",
     "wangge.accounts",
     "wangge.territory",

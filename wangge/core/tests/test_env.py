@@ -77,6 +77,22 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     typo = subprocess.run([sys.executable, "-c", code], env={**base, "DEBUG": "ture"},
                           capture_output=True, text=True)
     assert typo.returncode != 0 and "DEBUG='ture' is not a boolean" in typo.stderr
+    short = subprocess.run([sys.executable, "-c", code], env={**base, "SECRET_KEY": "short"},
+                           capture_output=True, text=True)
+    assert short.returncode != 0 and "40+ characters" in short.stderr
+
+
+def test_without_a_key_outside_production_a_random_one_is_kept(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings; " \
+           "print(settings.SECRET_KEY)"
+    base = {"DJANGO_SETTINGS_MODULE": "wangge.settings", "WANGGE_VAR_DIR": str(tmp_path),
+            "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", code], env=base, capture_output=True,
+                           text=True).stdout.strip()
+    second = subprocess.run([sys.executable, "-c", code], env=base, capture_output=True,
+                            text=True).stdout.strip()
+    assert len(first) >= 40 and first == second
+    assert (tmp_path / "secret-key").stat().st_mode & 0o077 == 0
 
 
 def test_sqlite_is_tuned(db):
