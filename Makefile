@@ -25,6 +25,12 @@ wangge/static/vendor/.installed: package.json package-lock.json
 	rm -rf wangge/static/vendor && mkdir -p wangge/static/vendor/leaflet
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
 	      node_modules/leaflet/dist/images wangge/static/vendor/leaflet/
+	mkdir -p wangge/static/vendor/markercluster wangge/static/vendor/echarts
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
+	   wangge/static/vendor/markercluster/
+	cp node_modules/echarts/dist/echarts.min.js wangge/static/vendor/echarts/
 	touch $@
 
 install: $(VENV)/.installed wangge/static/vendor/.installed

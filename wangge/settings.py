@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "wangge.cases",
     "wangge.notifications",
     "wangge.jobs",
+    "wangge.command",
+    "wangge.gridapp",
+    "wangge.portal",
+    "wangge.cockpit",
     "wangge.web",
 ]
 

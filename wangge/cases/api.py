@@ -151,6 +151,8 @@ class ReportIn(Schema):
     reporter_phone: str = ""
     self_handled: bool = False
     resolution: str = ""
+    client_ref: str = Field("", description="the device's id for this report (a UUID): "
+                                            "sending it again never makes a second case")
 
 
 class NoteIn(Schema):
@@ -364,7 +366,7 @@ def report_case(request, data: Form[ReportIn], photos: File[list[UploadedFile]] 
                            urgency=data.urgency, reporter_name=data.reporter_name,
                            reporter_phone=data.reporter_phone, self_handled=data.self_handled,
                            resolution=data.resolution, photos=photos or [],
-                           result_photos=result_photos or [])
+                           result_photos=result_photos or [], client_ref=data.client_ref)
     body = detail(Case.objects.get(pk=case.pk), request.user)
     if not request.user.is_authenticated:
         body["tracking_token"] = case.tracking_token

@@ -150,6 +150,9 @@ class Case(models.Model):
         on_delete=models.SET_NULL, related_name="+")
     followers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
                                        related_name="followed_cases")
+    # the reporting device's own id for this report: a report sent again after a lost
+    # connection (an offline queue) finds the case it already made instead of making another
+    client_ref = models.CharField(max_length=64, blank=True, editable=False)
     self_handled = models.BooleanField(_("handled on the spot"), default=False)
     resolution = models.TextField(_("resolution"), blank=True)
     parked_until = models.DateField(_("committed date"), null=True, blank=True)
@@ -197,6 +200,8 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-reported_at", "-id"]
+        constraints = [models.UniqueConstraint(
+            fields=["client_ref"], condition=~Q(client_ref=""), name="unique_client_ref")]
         indexes = [
             models.Index(fields=["status", "-reported_at"]),
             models.Index(fields=["grid", "status"]),

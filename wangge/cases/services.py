@@ -450,9 +450,21 @@ def report(*, actor, category: Category | str, description: str, source: str,
            lon=None, lat=None, crs: str = "wgs84", grid_code: str = "", address: str = "",
            urgency: str | None = None, reporter_name: str = "", reporter_phone: str = "",
            self_handled: bool = False, resolution: str = "", photos=(), result_photos=(),
-           actor_label: str = "", now: dt.datetime | None = None) -> Case:
-    """上报: create a case (or, with ``self_handled``, record one fixed on the spot: 自处置)."""
+           actor_label: str = "", client_ref: str = "",
+           now: dt.datetime | None = None) -> Case:
+    """上报: create a case (or, with ``self_handled``, record one fixed on the spot: 自处置).
+
+    ``client_ref`` is the reporting device's id for this report (a UUID): sending the same
+    report again returns the case made the first time, so an offline queue never reports twice.
+    """
     now = now or timezone.now()
+    client_ref = (client_ref or "").strip()
+    if client_ref:
+        if len(client_ref) > 64:
+            raise CaseError(_("client_ref is longer than 64 characters."), "invalid_client_ref")
+        existing = Case.objects.filter(client_ref=client_ref).first()
+        if existing is not None:
+            return existing
     if isinstance(category, str):
         category = Category.objects.filter(code=category).select_related("parent").first()
         if category is None:
@@ -489,6 +501,7 @@ def report(*, actor, category: Category | str, description: str, source: str,
         grid=location.grid, grid_code=location.grid.code, tier=tier,
         tier_area=_tier_area(location.grid, tier),
         report_date=timezone.localdate(now), reported_at=now, status=Status.REPORTED,
+        client_ref=client_ref,
     )
     label = actor_label or (str(actor) if staff else (reporter_name or _("Resident")))
     if self_handled:

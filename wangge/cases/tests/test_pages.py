@@ -111,3 +111,12 @@ def test_inbox_lists_notifications_after_the_worker_ran(client, people):
     assert case.number in page.text
     client.post(reverse("inbox-read"))
     assert not people["comm"].notifications.filter(read_at__isnull=True).exists()
+
+
+def test_the_same_client_ref_never_makes_a_second_case(people):
+    first = new_case(people, client_ref="3f1c2a9e-offline-1")
+    again = new_case(people, client_ref="3f1c2a9e-offline-1")
+    assert again.pk == first.pk
+    assert Case.objects.count() == 1
+    other = new_case(people, client_ref="3f1c2a9e-offline-2")
+    assert other.pk != first.pk
