@@ -80,3 +80,7 @@ def users(territory, make_user):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# the people and units of the case tests, shared by every app's tests
+from wangge.cases.tests.conftest import apis, people  # noqa: E402, F401

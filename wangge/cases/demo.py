@@ -34,7 +34,8 @@ def create_demo_cases(count: int = 240, seed: int = 2026, now=None) -> int:
                  .values_list("code", flat=True))
     grids = list(Area.objects.filter(level=4).values_list("code", flat=True))
     made = 0
-    for _ in range(count):
+    fresh = max(1, count // 40)  # the last few stay new reports in the command center's queue
+    for index in range(count):
         grid_code = str(rng.choice(ximei if rng.random() < 0.35 else grids))
         grid = Area.objects.get(code=grid_code)
         from shapely.geometry import shape
@@ -43,6 +44,8 @@ def create_demo_cases(count: int = 240, seed: int = 2026, now=None) -> int:
         # a third from the last two days (still in the loop), the rest over the month
         age_hours = float(rng.uniform(0.2, 48) if rng.random() < 0.35 else
                           rng.uniform(48, 24 * 30))
+        if index >= count - fresh:
+            age_hours = float(rng.uniform(0.01, 0.15))
         t = now - dt.timedelta(hours=age_hours)
         code = str(rng.choice(codes))
         worker = User.objects.filter(username=f"wgy{grid_code}").first()
