@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from wangge.accounts.forms import LoginForm
 from wangge.api import api
 from wangge.notifications import views as notification_views
 from wangge.web import views as web_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
+                                               authentication_form=LoginForm,
                                                redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,6 +19,9 @@ class User(AbstractUser):
         help_text=_("The user sees and acts only inside this area's subtree."),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0,
+                                                     editable=False)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     organisation = models.CharField(_("unit"), max_length=100, blank=True)
     department = models.ForeignKey(
         "dispatch.Department", verbose_name=_("department"), null=True, blank=True,
