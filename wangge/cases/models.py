@@ -213,6 +213,8 @@ class Case(models.Model):
             # scoped lists: the jurisdiction range, then status and deadline inside the index
             models.Index(fields=["grid_code", "status", "step_deadline"],
                          name="case_scope_status_deadline"),
+            # dashboards: a period of report dates inside a jurisdiction
+            models.Index(fields=["report_date", "grid_code"], name="case_date_scope"),
         ]
 
     def __str__(self) -> str:
