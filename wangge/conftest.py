@@ -7,6 +7,8 @@ its middle longitude. So every grid is a 0.1° × 0.1° box and grid borders are
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 COUNTY = "350583000000"
@@ -84,3 +86,27 @@ def _fast_password_hashing(settings):
 
 # the people and units of the case tests, shared by every app's tests
 from wangge.cases.tests.conftest import apis, people  # noqa: E402, F401
+
+CHROMIUM = os.environ.get("WANGGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    """Debian's Chromium through Playwright (never a downloaded browser).
+
+    Playwright's sync API changes the context Django keys its database connections on, so
+    tests after it get a new connection object without the serialized database contents that
+    ``serialized_rollback`` restores: hand them over."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    saved = getattr(connections["default"], "_test_serialized_contents", None)
+    with sync_playwright() as p:
+        if saved is not None:
+            connections["default"]._test_serialized_contents = saved
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

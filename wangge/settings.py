@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "wangge.gridapp",
     "wangge.portal",
     "wangge.cockpit",
+    "wangge.open311",
     "wangge.web",
 ]
 

@@ -147,13 +147,13 @@ def _code_routes(patterns, namespaces=()):
             yield ":".join([*namespaces, pattern.name or "?"]), kwargs
 
 
-def test_every_area_url_is_scoped(client, users, territory):
+def test_every_area_url_is_scoped(client, users, territory, make_user):
     """Every web page and API path that takes an area code: 200 inside the jurisdiction, 404
-    for a real grid outside it."""
+    for a real grid outside it (as a street leader: every role-restricted page opens)."""
     from django.urls import get_resolver
 
     assert LIUCHENG_GRID in territory and XIMEI_GRID in territory
-    login(client, users["ximei"])
+    login(client, make_user("ximei-leader", "leader", territory["350583001000"]))
     urls = {}  # url with the code outside → the same url with the code inside
     for name, kwargs in _code_routes(get_resolver().url_patterns):
         assert kwargs == {"code"} and not name.endswith("?"), (
