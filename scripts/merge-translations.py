@@ -33,7 +33,11 @@ def main(overwrite: bool = False) -> None:
             entry.flags.remove("fuzzy")
     po.save()
     missing = [e.msgid for e in po if not (e.msgstr or any(e.msgstr_plural.values()))]
-    print(f"filled {filled}; still untranslated: {len(missing)}")
+    fuzzy = [e.msgid for e in po.fuzzy_entries()]
+    print(f"filled {filled}; still untranslated: {len(missing)}; fuzzy (ignored by the "
+          f"compiler, translate them): {len(fuzzy)}")
+    for msgid in fuzzy:
+        print("  fuzzy:", msgid[:100])
     for msgid in missing:
         print("  ", msgid[:100])
 
