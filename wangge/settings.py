@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "wangge.cases",
     "wangge.notifications",
     "wangge.jobs",
+    "wangge.integrations",
     "wangge.command",
     "wangge.gridapp",
     "wangge.portal",

@@ -16,10 +16,18 @@ class Command(BaseCommand):
         cases = sub.add_parser("cases", help="1M cases: insert, list page, overdue sweep")
         cases.add_argument("--cases", type=int, default=1_000_000)
         cases.add_argument("--seed", type=int, default=1)
+        alarms = sub.add_parser("alarms", help="a burst of device alarms from several threads")
+        alarms.add_argument("--alarms", type=int, default=10_000)
+        alarms.add_argument("--devices", type=int, default=100)
+        alarms.add_argument("--types", type=int, default=1, help="alarm types per device")
+        alarms.add_argument("--threads", type=int, default=4)
+        alarms.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, which, **options):
         if which == "cases":
             return self.bench_cases(options["cases"], options["seed"])
+        if which == "alarms":
+            return self.bench_alarms(options)
         if which == "locate":
             from wangge.territory.bench import run
 
@@ -70,3 +78,47 @@ class Command(BaseCommand):
             f"page {figures['list_ms']} ms (max {figures['list_ms_max']}), sweep "
             f"{figures['sweep_ms']} ms for {figures['swept']:,} overdue steps")
         self.stdout.write(json.dumps(figures))
+
+    def bench_alarms(self, options) -> None:
+        """Like bench_cases: a fresh var/bench-alarms.sqlite3 unless DATABASE_URL is set (then
+        that database, which must hold no cases)."""
+        import os
+        import subprocess
+        import sys
+
+        from django.conf import settings
+        from django.core.management import call_command
+
+        names = ("alarms", "devices", "types", "threads", "seed")
+        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
+            path = settings.VAR_DIR / "bench-alarms.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
+                   "WANGGE_BENCH_CHILD": "1"}
+            command = [sys.executable, "-m", "wangge.cli", "bench", "alarms"]
+            for name in names:
+                command += [f"--{name}", str(options[name])]
+            result = subprocess.run(command, env=env, check=False)  # noqa: S603
+            if result.returncode:
+                raise SystemExit(result.returncode)
+            return
+        from wangge.cases.models import Case
+        from wangge.integrations import bench
+
+        call_command("migrate", verbosity=0)
+        call_command("load_demo", verbosity=0, cases=0, stdout=self.stderr)
+        if Case.objects.exists():
+            raise CommandError("the database already holds cases; bench an empty database")
+        self.stderr.write(f"{options['alarms']:,} alarms from {options['devices']} devices, "
+                          f"{options['threads']} threads …")
+        figures = bench.run(**{name: options[name] for name in names})
+        figures["database"] = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(
+            f"{figures['alarms']:,} alarms in {figures['seconds']} s: "
+            f"{figures['alarms_per_second']:,} alarms/s; {figures['cases_opened']} cases opened, "
+            f"{figures['alarms_stored']:,} alarms stored; one open case per device and type: "
+            f"{figures['one_open_case_per_device_and_type']}")
+        self.stdout.write(json.dumps(figures))
+        if not (figures["one_open_case_per_device_and_type"] and figures["none_lost"]):
+            raise CommandError("the checks failed")
