@@ -48,6 +48,37 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _kept_secret(name: str, make) -> str:
+    """A secret from the environment (required in production), else one made once and kept
+    in var/ (mode 600)."""
+    value = env_str(name, required=PRODUCTION)
+    if value:
+        return value
+    path = VAR_DIR / name.lower().replace("_", "-")
+    if not path.exists():
+        path.write_text(make(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _new_data_key() -> str:
+    import base64
+    import secrets
+
+    return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _new_lookup_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
+
+# personal data at rest (wangge/core/crypto.py): "id:base64key,…", the first one current
+WANGGE_DATA_KEYS = _kept_secret("DATA_KEYS", _new_data_key)
+WANGGE_LOOKUP_KEY = _kept_secret("LOOKUP_KEY", _new_lookup_key)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"],
                          allow_empty=False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -23,7 +23,14 @@ class Command(BaseCommand):
         alarms.add_argument("--threads", type=int, default=4)
         alarms.add_argument("--seed", type=int, default=1)
 
+        evaluate = sub.add_parser("evaluate", help="1M cases: a month's evaluation of every "
+                                  "worker, dispatcher, department and area")
+        evaluate.add_argument("--cases", type=int, default=1_000_000)
+        evaluate.add_argument("--seed", type=int, default=1)
+
     def handle(self, *args, which, **options):
+        if which == "evaluate":
+            return self.bench_evaluate(options["cases"], options["seed"])
         if which == "cases":
             return self.bench_cases(options["cases"], options["seed"])
         if which == "alarms":
@@ -122,3 +129,47 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(figures))
         if not (figures["one_open_case_per_device_and_type"] and figures["none_lost"]):
             raise CommandError("the checks failed")
+
+    def bench_evaluate(self, count: int, seed: int) -> None:
+        """Like bench_cases: a fresh var/bench-evaluate.sqlite3 unless DATABASE_URL is set
+        (then that database, which must hold no cases)."""
+        import os
+        import subprocess
+        import sys
+
+        from django.conf import settings
+        from django.core.management import call_command
+
+        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
+            path = settings.VAR_DIR / "bench-evaluate.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
+                   "WANGGE_BENCH_CHILD": "1"}
+            command = [sys.executable, "-m", "wangge.cli", "bench", "evaluate",
+                       "--cases", str(count), "--seed", str(seed)]
+            result = subprocess.run(command, env=env, check=False)  # noqa: S603
+            if result.returncode:
+                raise SystemExit(result.returncode)
+            return
+        from wangge.cases import bench as case_bench
+        from wangge.cases.models import Case
+        from wangge.evaluation import bench
+
+        call_command("migrate", verbosity=0)
+        call_command("load_demo", verbosity=0, cases=0, stdout=self.stderr)
+        if Case.objects.exists():
+            raise CommandError("the database already holds cases; bench an empty database")
+        bench.prepare_table()
+        self.stderr.write(f"inserting {count:,} cases …")
+        figures = case_bench.load(count, seed)
+        self.stderr.write("  filling step times, deadlines, events and patrols …")
+        figures.update(bench.fill())
+        self.stderr.write(f"  {figures['events']:,} events in {figures['fill_seconds']} s; "
+                          "evaluating …")
+        figures.update(bench.run())
+        figures["database"] = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(
+            f"{figures['month']}: {figures['results']:,} results ("
+            f"{figures['cases_in_month']:,} cases in the month) in {figures['seconds']} s")
+        self.stdout.write(json.dumps(figures))
