@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "wangge.portal",
     "wangge.cockpit",
     "wangge.open311",
+    "wangge.people",
     "wangge.web",
 ]
 

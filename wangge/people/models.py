@@ -1,0 +1,162 @@
+"""Residents (实有人口) and their tags, with the change history and the access log.
+
+The ID number and the phone are stored only encrypted (``*_enc``, AES-GCM with associated data
+naming the field, see wangge/core/crypto.py) and as a keyed hash (``*_hash``) to find a record
+by its value. Pages show them masked; the clear ID number goes only to permitted users through
+``services.reveal_id_number``, which writes an ``AccessLog`` row.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.scope import ScopedManager
+
+ID_ASSOCIATED = "person-id"
+PHONE_ASSOCIATED = "person-phone"
+
+
+class Kind(models.TextChoices):
+    REGISTERED = "registered", _("Registered resident")  # 户籍人口
+    FLOATING = "floating", _("Floating resident")  # 流动人口
+    FOREIGN = "foreign", _("Foreign resident")  # 境外人员
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class TagGroup(models.TextChoices):
+    CARE = "care", _("Care group")  # 关爱对象
+    SPECIAL = "special", _("Special group")  # 特殊人群
+
+
+class Tag(models.Model):
+    """A care group or special group. Special-group tags are always sensitive: only users with
+    the permission people.view_sensitive_tags see them."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    group = models.CharField(_("group"), max_length=10, choices=TagGroup.choices)
+    sensitive = models.BooleanField(
+        _("sensitive"), default=False,
+        help_text=_("Shown only to users allowed to see sensitive tags. Special groups are "
+                    "always sensitive."),
+    )
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["group", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.group == TagGroup.SPECIAL:
+            self.sensitive = True
+        super().save(*args, **kwargs)
+
+
+class Person(models.Model):
+    """A resident registered in a unit grid or a community."""
+
+    scope_path = "area__prefix"
+
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
+                            default=Kind.REGISTERED)
+    id_number_enc = models.TextField(_("ID number (encrypted)"), editable=False)
+    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    birth_date = models.DateField(_("date of birth"), editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    phone_enc = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    area = models.ForeignKey(
+        "territory.Area", verbose_name=_("grid or community"), on_delete=models.PROTECT,
+        related_name="people",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True,
+                                  related_name="people")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["area__code", "name", "pk"]
+        permissions = [
+            ("view_full_id", _("Can see full ID numbers and phone numbers")),
+            ("view_sensitive_tags", _("Can see special-group (sensitive) tags")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def age(self) -> int:
+        """Whole years today (shown instead of the birth date, which is part of the ID
+        number)."""
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class PersonChange(models.Model):
+    """One change to a person: who, when, and the record before and after (masked)."""
+
+    scope_path = "person__area__prefix"
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Registered")
+        UPDATED = "updated", _("Updated")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    source = models.CharField(_("source"), max_length=20, default="web")
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"))
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("change to a person")
+        verbose_name_plural = _("changes to people")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccessLog(models.Model):
+    """Who opened which person's full record, when and why."""
+
+    scope_path = "person__area__prefix"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accesses")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                              on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    fields = models.CharField(_("fields seen"), max_length=50, default="id_number")
+    reason = models.CharField(_("reason"), max_length=200)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("access to a full record")
+        verbose_name_plural = _("accesses to full records")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} → {self.person_id} {self.at:%Y-%m-%d %H:%M}"
+

@@ -1,0 +1,288 @@
+"""Every change to a person goes through here: validated, de-duplicated by ID number, and
+written to the history (masked) in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from wangge.accounts.choices import Role
+from wangge.core import crypto
+from wangge.core.identifiers import (
+    IdentifierError,
+    birth_date_of,
+    mask,
+    mask_phone,
+    normalize_id_number,
+    sex_of,
+)
+from wangge.people.models import (
+    ID_ASSOCIATED,
+    PHONE_ASSOCIATED,
+    AccessLog,
+    Kind,
+    Person,
+    PersonChange,
+    Tag,
+)
+from wangge.territory.choices import UNIT_GRID_LEVELS, Level
+
+PERSON_LEVELS = (Level.VILLAGE, *UNIT_GRID_LEVELS)
+PHONE_RE = re.compile(r"^\d{7,15}$")
+
+
+# --- who may see what ---------------------------------------------------------------------------
+def can_view_full_id(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and (
+        user.is_superuser or getattr(user, "role", "") == Role.ADMIN
+        or user.has_perm("people.view_full_id")))
+
+
+def can_view_sensitive_tags(user) -> bool:
+    """``None`` is the system (command-line import): it sees everything."""
+    if user is None:
+        return True
+    return bool(user.is_authenticated and user.is_active
+                and user.has_perm("people.view_sensitive_tags"))
+
+
+# --- clear and masked values ------------------------------------------------------------------
+def id_number_of(person: Person) -> str:
+    """The clear ID number: for services only, never handed to a page except by reveal."""
+    return crypto.decrypt(person.id_number_enc, associated=ID_ASSOCIATED)
+
+
+def phone_of(person: Person) -> str:
+    return crypto.decrypt(person.phone_enc, associated=PHONE_ASSOCIATED)
+
+
+def masked_id(person: Person) -> str:
+    return mask(id_number_of(person))
+
+
+def masked_phone(person: Person) -> str:
+    return mask_phone(phone_of(person))
+
+
+def find_by_id_number(number: str) -> Person | None:
+    """The person with this ID number, through the keyed hash (nothing is decrypted)."""
+    try:
+        normalized = normalize_id_number(number)
+    except IdentifierError:
+        return None
+    return Person.objects.filter(id_hash=crypto.lookup_hash(normalized)).first()
+
+
+def snapshot(person: Person, tags: Iterable[Tag] | None = None) -> dict:
+    """The record as the history keeps it: ID number and phone masked, sensitive tags apart."""
+    tags = list(person.tags.all()) if tags is None else list(tags)
+    return {
+        "name": person.name,
+        "kind": person.kind,
+        "id_number": masked_id(person),
+        "phone": masked_phone(person),
+        "area": person.area.code,
+        "address": person.address,
+        "tags": sorted(t.name for t in tags if not t.sensitive),
+        "sensitive_tags": sorted(t.name for t in tags if t.sensitive),
+    }
+
+
+# --- validation -------------------------------------------------------------------------------
+def normalize_phone(value: str) -> str:
+    phone = re.sub(r"[\s\-()]", "", value or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if phone and not PHONE_RE.match(phone):
+        raise IdentifierError("a phone number has 7 to 15 digits")
+    return phone
+
+
+def resolve_tags(values: Iterable, actor) -> list[Tag]:
+    """Tags by object or name; unknown names and (for users without the permission)
+    sensitive tags are refused."""
+    tags, names = [], []
+    for value in values:
+        (tags if isinstance(value, Tag) else names).append(value)
+    names = [n.strip() for n in names if n and n.strip()]
+    if names:
+        found = {t.name: t for t in Tag.objects.filter(name__in=names)}
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise ValidationError({"tags": f"unknown tag {unknown[0]!r}"})
+        tags.extend(found[n] for n in names)
+    if not can_view_sensitive_tags(actor) and any(t.sensitive for t in tags):
+        raise ValidationError({"tags": "you may not set special-group tags"})
+    return list({t.pk: t for t in tags}.values())
+
+
+def _check_area(area, actor) -> None:
+    if area is None:
+        raise ValidationError({"area": "a person is registered in a grid or a community"})
+    if area.level not in PERSON_LEVELS:
+        raise ValidationError({"area": f"{area.code} is not a grid or a community"})
+    if actor is not None and not actor.can_see_area(area):
+        raise ValidationError({"area": f"{area.code} is outside your jurisdiction"})
+
+
+def _duplicate_error(other: Person, number: str, actor) -> ValidationError:
+    masked = mask(number)
+    if actor is None or Person.objects.visible_to(actor).filter(pk=other.pk).exists():
+        return ValidationError({"id_number": f"already registered as {other.name} ({masked})"})
+    return ValidationError({"id_number": f"already registered ({masked}) in another "
+                                         "jurisdiction"})
+
+
+def _set_id_number(person: Person, raw: str, actor) -> None:
+    try:
+        number = normalize_id_number(raw or "")
+    except IdentifierError as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    digest = crypto.lookup_hash(number)
+    other = Person.objects.filter(id_hash=digest).exclude(pk=person.pk).first()
+    if other is not None:
+        raise _duplicate_error(other, number, actor)
+    if digest != person.id_hash:
+        person.id_hash = digest
+        person.id_number_enc = crypto.encrypt(number, associated=ID_ASSOCIATED)
+        person.birth_date = birth_date_of(number)
+        person.sex = sex_of(number)
+
+
+def _set_phone(person: Person, raw: str) -> None:
+    try:
+        phone = normalize_phone(raw)
+    except IdentifierError as exc:
+        raise ValidationError({"phone": str(exc)}) from None
+    digest = crypto.lookup_hash(phone) if phone else ""
+    if digest != person.phone_hash:
+        person.phone_hash = digest
+        person.phone_enc = crypto.encrypt(phone, associated=PHONE_ASSOCIATED)
+
+
+def _check_plain(name: str, kind: str) -> None:
+    if not (name or "").strip():
+        raise ValidationError({"name": "a name is required"})
+    if len(name.strip()) > 50:
+        raise ValidationError({"name": "a name has at most 50 characters"})
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"{kind!r} is not one of {', '.join(Kind.values)}"})
+
+
+def _save(person: Person) -> None:
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # a concurrent registration of the same number
+        raise ValidationError({"id_number": "already registered"}) from None
+
+
+# --- changes ----------------------------------------------------------------------------------
+@transaction.atomic
+def register_person(actor, *, name: str, id_number: str, area, kind: str = Kind.REGISTERED,
+                    phone: str = "", address: str = "", tags: Iterable = (),
+                    source: str = "web") -> Person:
+    _check_plain(name, kind)
+    _check_area(area, actor)
+    person = Person(name=name.strip(), kind=kind, area=area, address=(address or "").strip())
+    _set_id_number(person, id_number, actor)
+    _set_phone(person, phone)
+    tag_list = resolve_tags(tags, actor)
+    _save(person)
+    person.tags.set(tag_list)
+    PersonChange.objects.create(person=person, actor=actor, source=source,
+                                action=PersonChange.Action.CREATED, before=None,
+                                after=snapshot(person, tag_list))
+    return person
+
+
+UPDATABLE = {"name", "kind", "id_number", "phone", "area", "address", "tags"}
+
+
+@transaction.atomic
+def update_person(actor, original: Person, *, source: str = "web", **changes) -> bool:
+    """Changes the given fields; writes a history row if anything changed. Sensitive tags the
+    actor may not see are kept as they are. Returns whether anything changed (``original`` is
+    refreshed from the database)."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
+    if actor is not None and not Person.objects.visible_to(actor).filter(pk=original.pk).exists():
+        raise PermissionDenied("this person is outside your jurisdiction")
+    person = Person.objects.select_for_update().get(pk=original.pk)
+    old_tags = list(person.tags.all())
+    before = snapshot(person, old_tags)
+    name = changes.get("name", person.name)
+    kind = changes.get("kind", person.kind)
+    _check_plain(name, kind)
+    person.name, person.kind = name.strip(), kind
+    if "area" in changes:
+        _check_area(changes["area"], actor)
+        person.area = changes["area"]
+    if "address" in changes:
+        person.address = (changes["address"] or "").strip()
+    if "id_number" in changes:
+        _set_id_number(person, changes["id_number"], actor)
+    if "phone" in changes:
+        _set_phone(person, changes["phone"])
+    new_tags = old_tags
+    if "tags" in changes:
+        new_tags = resolve_tags(changes["tags"], actor)
+        if not can_view_sensitive_tags(actor):
+            new_tags += [t for t in old_tags if t.sensitive]
+    after = snapshot(person, new_tags)
+    if after == before:
+        return False
+    _save(person)
+    if {t.pk for t in new_tags} != {t.pk for t in old_tags}:
+        person.tags.set(new_tags)
+    PersonChange.objects.create(person=person, actor=actor, source=source,
+                                action=PersonChange.Action.UPDATED, before=before, after=after)
+    original.refresh_from_db()
+    return True
+
+
+def reveal_id_number(actor, person: Person, reason: str) -> str:
+    """The clear ID number, for permitted users with a reason; the access is logged."""
+    return reveal(actor, person, reason)["id_number"]
+
+
+@transaction.atomic
+def reveal(actor, person: Person, reason: str) -> dict:
+    """The clear ID number and phone, for permitted users with a reason; logged."""
+    if not can_view_full_id(actor):
+        raise PermissionDenied("you may not see full ID numbers")
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied("this person is outside your jurisdiction")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "say why you need the full ID number"})
+    AccessLog.objects.create(person=person, actor=actor, reason=reason[:200],
+                             fields="id_number,phone")
+    return {"id_number": id_number_of(person), "phone": phone_of(person)}
+
+
+def rotate_keys(batch_size: int = 1000) -> int:
+    """Re-encrypts every person's ID number and phone with the current key; returns how many
+    rows changed."""
+    changed = 0
+    last = 0
+    while True:
+        batch = list(Person.objects.filter(pk__gt=last).order_by("pk")
+                     .only("pk", "id_number_enc", "phone_enc")[:batch_size])
+        if not batch:
+            return changed
+        last = batch[-1].pk
+        dirty = []
+        for person in batch:
+            new_id = crypto.reencrypt(person.id_number_enc, associated=ID_ASSOCIATED)
+            new_phone = crypto.reencrypt(person.phone_enc, associated=PHONE_ASSOCIATED)
+            if (new_id, new_phone) != (person.id_number_enc, person.phone_enc):
+                person.id_number_enc, person.phone_enc = new_id, new_phone
+                dirty.append(person)
+        with transaction.atomic():
+            Person.objects.bulk_update(dirty, ["id_number_enc", "phone_enc"])
+        changed += len(dirty)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from wangge.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/reveal", views.person_reveal, name="reveal"),
+]
