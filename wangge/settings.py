@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "wangge.cockpit",
     "wangge.open311",
     "wangge.people",
+    "wangge.places",
     "wangge.web",
 ]
 

@@ -1,0 +1,147 @@
+"""地: standard addresses, buildings, houses, who lives where (households), rentals."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.scope import ScopedManager
+
+
+class Usage(models.TextChoices):
+    OWNER = "owner", _("Owner-occupied")  # 自住
+    RENTED = "rented", _("Rented out")  # 出租
+    VACANT = "vacant", _("Vacant")  # 空置
+    BUSINESS = "business", _("Business")  # 经营
+
+
+class BuildingKind(models.TextChoices):
+    RESIDENTIAL = "residential", _("Residential")
+    COMMERCIAL = "commercial", _("Commercial")
+    MIXED = "mixed", _("Mixed use")
+    PUBLIC = "public", _("Public")
+    INDUSTRIAL = "industrial", _("Industrial")
+    OTHER = "other", _("Other")
+
+
+class Address(models.Model):
+    """标准地址: division + road/street + door number + building + unit + room."""
+
+    scope_path = "area__prefix"
+
+    area = models.ForeignKey("territory.Area", verbose_name=_("grid or community"),
+                             on_delete=models.PROTECT, related_name="addresses")
+    road = models.CharField(_("road / street"), max_length=60)
+    door_number = models.CharField(_("door number"), max_length=20)
+    building_no = models.CharField(_("building"), max_length=20, blank=True)
+    unit_no = models.CharField(_("unit"), max_length=10, blank=True)
+    room_no = models.CharField(_("room"), max_length=10, blank=True)
+    full_text = models.CharField(_("standard address"), max_length=200, db_index=True)
+    lon = models.FloatField(null=True, blank=True)  # WGS-84
+    lat = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("standard address")
+        verbose_name_plural = _("standard addresses")
+        constraints = [models.UniqueConstraint(fields=["full_text"], name="unique_address")]
+
+    def __str__(self) -> str:
+        return self.full_text
+
+
+def _qr_token() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Building(models.Model):
+    """楼栋, with a QR door plate that opens its public page and the prefilled report form."""
+
+    scope_path = "grid__prefix"
+
+    grid = models.ForeignKey("territory.Area", verbose_name=_("grid"), on_delete=models.PROTECT,
+                             related_name="buildings")
+    address = models.ForeignKey(Address, verbose_name=_("address"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="buildings")
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=12, choices=BuildingKind.choices,
+                            default=BuildingKind.RESIDENTIAL)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)  # WGS-84
+    lat = models.FloatField(null=True, blank=True)
+    qr_token = models.CharField(max_length=16, unique=True, default=_qr_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["grid__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class House(models.Model):
+    """房屋: a dwelling or premises in a building."""
+
+    scope_path = "building__grid__prefix"
+
+    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.CASCADE,
+                                 related_name="houses")
+    unit_no = models.CharField(_("unit"), max_length=10, blank=True)
+    room_no = models.CharField(_("room"), max_length=10)
+    usage = models.CharField(_("usage"), max_length=10, choices=Usage.choices,
+                             default=Usage.OWNER)
+    floor_area_m2 = models.FloatField(_("floor area (m²)"), null=True, blank=True)
+    owner = models.ForeignKey("people.Person", verbose_name=_("owner / landlord"), null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="houses_owned")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("house")
+        verbose_name_plural = _("houses")
+        ordering = ["building", "unit_no", "room_no"]
+        constraints = [models.UniqueConstraint(fields=["building", "unit_no", "room_no"],
+                                               name="unique_house_in_building")]
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.unit_no}-{self.room_no}".strip()
+
+
+class Residence(models.Model):
+    """Who lives where, since when (the household is the people of one house at a time)."""
+
+    scope_path = "house__building__grid__prefix"
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE,
+                               related_name="residences")
+    house = models.ForeignKey(House, on_delete=models.CASCADE, related_name="residences")
+    relation = models.CharField(_("relation to the head"), max_length=20, blank=True)
+    is_tenant = models.BooleanField(_("tenant"), default=False)
+    since = models.DateField(_("since"), default=timezone.localdate)
+    until = models.DateField(_("until"), null=True, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("residence")
+        verbose_name_plural = _("residences")
+        ordering = ["-since"]
+        indexes = [models.Index(fields=["house", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.house_id}"
