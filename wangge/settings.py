@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "wangge.open311",
     "wangge.people",
     "wangge.places",
+    "wangge.analytics",
     "wangge.web",
 ]
 

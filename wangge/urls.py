@@ -29,6 +29,7 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("integrations/", include("wangge.integrations.urls")),
     path("people/", include("wangge.people.urls")),
+    path("analytics/", include("wangge.analytics.urls")),
     path("inbox/", notification_views.inbox, name="inbox"),
     path("inbox/read", notification_views.read_all, name="inbox-read"),
     path("admin/", admin.site.urls),
