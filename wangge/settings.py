@@ -109,6 +109,9 @@ INSTALLED_APPS = [
     "wangge.people",
     "wangge.places",
     "wangge.analytics",
+    "wangge.things",
+    "wangge.organisations",
+    "wangge.profiles",
     "wangge.web",
 ]
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from wangge.organisations import views
+
+app_name = "organisations"
+
+urlpatterns = [
+    path("", views.organisation_list, name="list"),
+    path("<int:pk>/", views.organisation_detail, name="detail"),
+    path("<int:pk>/inspections", views.inspection_add, name="inspect"),
+]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from wangge.things import views
+
+app_name = "things"
+
+urlpatterns = [
+    path("", views.component_list, name="list"),
+    path("<str:code>/", views.component_detail, name="detail"),
+]
