@@ -29,6 +29,7 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("integrations/", include("wangge.integrations.urls")),
     path("people/", include("wangge.people.urls")),
+    path("places/", include("wangge.places.urls")),
     path("analytics/", include("wangge.analytics.urls")),
     path("things/", include("wangge.things.urls")),
     path("organisations/", include("wangge.organisations.urls")),

@@ -145,3 +145,89 @@ class Residence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.house_id}"
+
+
+class PlaceChange(models.Model):
+    """The history of every change to places: who, when, what, before and after (personal data
+    masked). ``building`` and ``house`` tie a change to the pages that show it."""
+
+    class ObjectKind(models.TextChoices):
+        ADDRESS = "address", _("Address")
+        BUILDING = "building", _("Building")
+        HOUSE = "house", _("House")
+        RESIDENCE = "residence", _("Residence")
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        ENDED = "ended", _("Ended")
+
+    scope_path = "area__prefix"
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(_("source"), max_length=200, default="web")
+    object_kind = models.CharField(_("object"), max_length=10, choices=ObjectKind.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    area = models.ForeignKey("territory.Area", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="changes")
+    house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="changes")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("place change")
+        verbose_name_plural = _("place changes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_kind} {self.object_id} {self.action}"
+
+
+class MatchState(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AddressMatch(models.Model):
+    """A free-text address matched to a standard address: accepted at once above the threshold,
+    otherwise waiting for a person's review."""
+
+    scope_path = "area__prefix"
+
+    raw_text = models.CharField(_("address as given"), max_length=200)
+    parsed = models.JSONField(_("parsed parts"), default=dict)
+    candidate = models.ForeignKey(Address, verbose_name=_("best candidate"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="matches")
+    score = models.FloatField(_("score"), default=0)
+    state = models.CharField(_("state"), max_length=10, choices=MatchState.choices,
+                             default=MatchState.PENDING, db_index=True)
+    area = models.ForeignKey("territory.Area", verbose_name=_("area"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="address_matches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("address match")
+        verbose_name_plural = _("address matches")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.raw_text} → {self.candidate_id} ({self.score:.0f})"

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import wangge.places.models
 from django.conf import settings
 from django.db import migrations, models
+
+import wangge.places.models
 
 
 class Migration(migrations.Migration):

@@ -126,6 +126,11 @@ def test_openapi_document_is_served(client, users):
     assert "/api/v1/areas/{code}" in doc["paths"]
 
 
+# namespaces whose ``code`` is not an area code: the API (read from its OpenAPI document) and
+# city components (a 16-digit component code; scoped in wangge/things/tests)
+NOT_AREA_CODES = {"api", "things"}
+
+
 def _code_routes(patterns, namespaces=()):
     """(view name, kwargs) of every web URL pattern with a ``code`` parameter, recursively.
 
@@ -135,7 +140,7 @@ def _code_routes(patterns, namespaces=()):
 
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace == "api":
+            if pattern.namespace in NOT_AREA_CODES:
                 continue
             inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
             yield from _code_routes(pattern.url_patterns, inner)
