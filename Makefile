@@ -41,6 +41,7 @@ migrate: install
 
 demo: migrate
 	$(WANGGE) load-demo
+	$(WANGGE) demo-data
 	$(WANGGE) collectstatic --noinput -v0
 	HOST=$(HOST) PORT=$(PORT) scripts/serve
 

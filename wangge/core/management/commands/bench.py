@@ -28,7 +28,18 @@ class Command(BaseCommand):
         evaluate.add_argument("--cases", type=int, default=1_000_000)
         evaluate.add_argument("--seed", type=int, default=1)
 
+        imports = sub.add_parser("import", help="2M people and 400k houses from CSV; then "
+                                 "look people up by ID number")
+        imports.add_argument("--people", type=int, default=2_000_000)
+        imports.add_argument("--houses", type=int, default=400_000)
+        imports.add_argument("--lookups", type=int, default=200)
+        imports.add_argument("--seed", type=int, default=1)
+        imports.add_argument("--workers", type=int, default=None,
+                             help="processes checking and sealing rows (default: CPUs - 1)")
+
     def handle(self, *args, which, **options):
+        if which == "import":
+            return self.bench_import(options)
         if which == "evaluate":
             return self.bench_evaluate(options["cases"], options["seed"])
         if which == "cases":
@@ -173,3 +184,111 @@ class Command(BaseCommand):
             f"{figures['month']}: {figures['results']:,} results ("
             f"{figures['cases_in_month']:,} cases in the month) in {figures['seconds']} s")
         self.stdout.write(json.dumps(figures))
+
+    def bench_import(self, options) -> None:
+        """Like bench_cases: a fresh var/bench-import.sqlite3 unless DATABASE_URL is set (then
+        that database, which must hold no people). The CSV files are written to var/."""
+        import os
+        import random
+        import statistics
+        import subprocess
+        import sys
+        import time
+
+        from django.conf import settings
+        from django.core.management import call_command
+
+        names = ("people", "houses", "lookups", "seed", "workers")
+        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
+            path = settings.VAR_DIR / "bench-import.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
+                   "WANGGE_BENCH_CHILD": "1"}
+            command = [sys.executable, "-m", "wangge.cli", "bench", "import"]
+            for name in names:
+                if options[name] is not None:
+                    command += [f"--{name}", str(options[name])]
+            result = subprocess.run(command, env=env, check=False)  # noqa: S603
+            if result.returncode:
+                raise SystemExit(result.returncode)
+            return
+        from wangge.people import bulk, services
+        from wangge.people.models import Person
+
+        call_command("migrate", verbosity=0)
+        call_command("load_demo", verbosity=0, cases=0, stdout=self.stderr)
+        if Person.objects.exists():
+            raise CommandError("the database already holds people; bench an empty database")
+        people_csv = settings.VAR_DIR / "bench-import-people.csv"
+        houses_csv = settings.VAR_DIR / "bench-import-houses.csv"
+        self.stderr.write(f"writing {options['people']:,} people and {options['houses']:,} "
+                          f"houses to {people_csv.parent}/ …")
+        started = time.perf_counter()
+        with open(people_csv, "w", encoding="utf-8", newline="") as people_out, \
+                open(houses_csv, "w", encoding="utf-8", newline="") as houses_out:
+            bulk.write_synthetic(people_out, houses_out, options["people"], options["houses"],
+                                 options["seed"])
+        generate_seconds = time.perf_counter() - started
+
+        def progress(done):
+            self.stderr.write(f"  {done:,} rows")
+
+        self.stderr.write("importing people …")
+        started = time.perf_counter()
+        with open(people_csv, encoding="utf-8", newline="") as stream:
+            people = bulk.import_people_csv(stream, source=str(people_csv), progress=progress,
+                                             workers=options["workers"])
+        people_seconds = time.perf_counter() - started
+        self.stderr.write("importing houses …")
+        started = time.perf_counter()
+        with open(houses_csv, encoding="utf-8", newline="") as stream:
+            houses = bulk.import_houses_csv(stream, source=str(houses_csv), progress=progress)
+        houses_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        bulk.analyze()
+        analyze_seconds = time.perf_counter() - started
+        seconds = people_seconds + houses_seconds + analyze_seconds
+
+        rng = random.Random(options["seed"])
+        wanted = options["lookups"]
+        sample = []
+        with open(people_csv, encoding="utf-8") as stream:  # reservoir: ID numbers in the file
+            next(stream)
+            for n, line in enumerate(stream):
+                if len(sample) < wanted:
+                    sample.append(line.split(",", 2)[1])
+                elif (k := rng.randrange(n + 1)) < wanted:
+                    sample[k] = line.split(",", 2)[1]
+        services.find_by_id_number(sample[0])  # untimed: the first touch of a cold file
+        timings, found = [], 0
+        for number in sample:
+            t0 = time.perf_counter()
+            person = services.find_by_id_number(number)
+            timings.append((time.perf_counter() - t0) * 1000)
+            found += person is not None and services.id_number_of(person) == number
+        rows = people["rows"] + houses["rows"]
+        figures = {
+            "people": people["created"], "houses": houses["created"],
+            "buildings": houses["buildings_created"], "changes": people["created"],
+            "generate_seconds": round(generate_seconds, 2),
+            "people_seconds": round(people_seconds, 2),
+            "houses_seconds": round(houses_seconds, 2),
+            "analyze_seconds": round(analyze_seconds, 2),
+            "import_seconds": round(seconds, 2),
+            "rows_per_second": round(rows / seconds),
+            "people_per_second": round(people["rows"] / people_seconds),
+            "houses_per_second": round(houses["rows"] / houses_seconds),
+            "lookups": len(sample), "lookups_found": found,
+            "lookup_ms": round(statistics.median(timings), 3),
+            "lookup_ms_max": round(max(timings), 3),
+            "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        }
+        self.stdout.write(
+            f"{rows:,} rows ({figures['people']:,} people, {figures['houses']:,} houses in "
+            f"{figures['buildings']:,} buildings) in {figures['import_seconds']} s: "
+            f"{figures['rows_per_second']:,} rows/s; lookup by ID number "
+            f"{figures['lookup_ms']} ms (median of {len(sample)}, {found} found)")
+        self.stdout.write(json.dumps(figures))
+        if found != len(sample) or people["problems"] or houses["problems"]:
+            raise CommandError("the checks failed")
