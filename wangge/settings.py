@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "wangge.things",
     "wangge.organisations",
     "wangge.profiles",
+    "wangge.evaluation",
     "wangge.web",
 ]
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("things/", include("wangge.things.urls")),
     path("organisations/", include("wangge.organisations.urls")),
     path("profiles/", include("wangge.profiles.urls")),
+    path("evaluation/", include("wangge.evaluation.urls")),
     path("inbox/", notification_views.inbox, name="inbox"),
     path("inbox/read", notification_views.read_all, name="inbox-read"),
     path("admin/", admin.site.urls),

@@ -28,7 +28,7 @@ COLUMNS = [
     "instruction", "rework_count", "return_count", "extension_count", "escalation_count",
     "report_date", "reported_at", "accepted_at", "closed_at", "step", "step_started_at",
     "step_warn_at", "step_deadline", "step_seq", "overdue_seq", "version", "tracking_token",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "client_ref",
 ]
 OPEN_STATES = [Status.REPORTED, Status.TO_DISPATCH, Status.DISPATCHED, Status.IN_PROGRESS,
                Status.TO_VERIFY]
@@ -115,7 +115,7 @@ def load(count: int, seed: int = 1, now=None) -> dict:
                 STEP.get(status, ""), adapt(step_start) if step_start else None,
                 adapt(warn) if warn else None, adapt(deadline) if deadline else None,
                 1 if is_open else 0, 0, 1, secrets.token_hex(12), adapt(reported),
-                adapt(reported)))
+                adapt(reported), ""))
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         inserted += n
