@@ -97,3 +97,15 @@ def test_the_map_shapes(client, people):
     assert roles == [(COUNTY, "self"), (XIMEI, "child"), (LIUCHENG, "child")]
     grid = client.get(reverse("cockpit:geo", args=["350583001001001"])).json()
     assert [f["properties"]["role"] for f in grid["features"]] == ["leaf"]
+
+
+def test_the_cockpit_offers_the_early_warnings_strip(client, territory, make_user):
+    from django.urls import reverse
+
+    boss = make_user("boss-w", "leader", territory["350583000000"])
+    client.force_login(boss)
+    page = client.get("/cockpit/350583000000/").text
+    assert 'id="ck-warnings"' in page
+    assert f'data-url="{reverse("analytics:warnings_json")}"' in page
+    assert 'data-prefix="350583"' in page
+    assert client.get(reverse("analytics:warnings_json")).status_code == 200
