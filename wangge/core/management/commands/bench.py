@@ -56,27 +56,36 @@ class Command(BaseCommand):
                 f"{figures['single_point_us']} µs per single point")
             self.stdout.write(json.dumps(figures))
 
-    def bench_cases(self, count: int, seed: int) -> None:
-        """On SQLite without DATABASE_URL, runs in a fresh var/bench-cases.sqlite3 (a child
-        process); with DATABASE_URL set, in that database, which must hold no cases."""
+    def _fresh_sqlite_child(self, which: str, args: list[str]) -> bool:
+        """Without DATABASE_URL, run this benchmark again in a child process on a fresh
+        var/bench-<which>.sqlite3 and return True; with DATABASE_URL (or in the child), False:
+        the caller runs it here."""
         import os
         import subprocess
         import sys
 
         from django.conf import settings
+
+        if "DATABASE_URL" in os.environ or os.environ.get("WANGGE_BENCH_CHILD"):
+            return False
+        path = settings.VAR_DIR / f"bench-{which}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "WANGGE_BENCH_CHILD": "1"}
+        command = [sys.executable, "-m", "wangge.cli", "bench", which, *args]
+        result = subprocess.run(command, env=env, check=False)  # noqa: S603
+        if result.returncode:
+            raise SystemExit(result.returncode)
+        return True
+
+    def bench_cases(self, count: int, seed: int) -> None:
+        """On SQLite without DATABASE_URL, runs in a fresh var/bench-cases.sqlite3 (a child
+        process); with DATABASE_URL set, in that database, which must hold no cases."""
+
+        from django.conf import settings
         from django.core.management import call_command
 
-        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
-            path = settings.VAR_DIR / "bench-cases.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
-                   "WANGGE_BENCH_CHILD": "1"}
-            command = [sys.executable, "-m", "wangge.cli", "bench", "cases",
-                       "--cases", str(count), "--seed", str(seed)]
-            result = subprocess.run(command, env=env, check=False)  # noqa: S603
-            if result.returncode:
-                raise SystemExit(result.returncode)
+        if self._fresh_sqlite_child("cases", ["--cases", str(count), "--seed", str(seed)]):
             return
         from wangge.cases import bench
         from wangge.cases.models import Case
@@ -100,26 +109,13 @@ class Command(BaseCommand):
     def bench_alarms(self, options) -> None:
         """Like bench_cases: a fresh var/bench-alarms.sqlite3 unless DATABASE_URL is set (then
         that database, which must hold no cases)."""
-        import os
-        import subprocess
-        import sys
 
         from django.conf import settings
         from django.core.management import call_command
 
         names = ("alarms", "devices", "types", "threads", "seed")
-        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
-            path = settings.VAR_DIR / "bench-alarms.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
-                   "WANGGE_BENCH_CHILD": "1"}
-            command = [sys.executable, "-m", "wangge.cli", "bench", "alarms"]
-            for name in names:
-                command += [f"--{name}", str(options[name])]
-            result = subprocess.run(command, env=env, check=False)  # noqa: S603
-            if result.returncode:
-                raise SystemExit(result.returncode)
+        args = [arg for name in names for arg in (f"--{name}", str(options[name]))]
+        if self._fresh_sqlite_child("alarms", args):
             return
         from wangge.cases.models import Case
         from wangge.integrations import bench
@@ -144,24 +140,11 @@ class Command(BaseCommand):
     def bench_evaluate(self, count: int, seed: int) -> None:
         """Like bench_cases: a fresh var/bench-evaluate.sqlite3 unless DATABASE_URL is set
         (then that database, which must hold no cases)."""
-        import os
-        import subprocess
-        import sys
 
         from django.conf import settings
         from django.core.management import call_command
 
-        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
-            path = settings.VAR_DIR / "bench-evaluate.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
-                   "WANGGE_BENCH_CHILD": "1"}
-            command = [sys.executable, "-m", "wangge.cli", "bench", "evaluate",
-                       "--cases", str(count), "--seed", str(seed)]
-            result = subprocess.run(command, env=env, check=False)  # noqa: S603
-            if result.returncode:
-                raise SystemExit(result.returncode)
+        if self._fresh_sqlite_child("evaluate", ["--cases", str(count), "--seed", str(seed)]):
             return
         from wangge.cases import bench as case_bench
         from wangge.cases.models import Case
@@ -188,30 +171,16 @@ class Command(BaseCommand):
     def bench_import(self, options) -> None:
         """Like bench_cases: a fresh var/bench-import.sqlite3 unless DATABASE_URL is set (then
         that database, which must hold no people). The CSV files are written to var/."""
-        import os
         import random
         import statistics
-        import subprocess
-        import sys
         import time
 
         from django.conf import settings
         from django.core.management import call_command
 
         names = ("people", "houses", "lookups", "seed", "workers")
-        if "DATABASE_URL" not in os.environ and not os.environ.get("WANGGE_BENCH_CHILD"):
-            path = settings.VAR_DIR / "bench-import.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
-                   "WANGGE_BENCH_CHILD": "1"}
-            command = [sys.executable, "-m", "wangge.cli", "bench", "import"]
-            for name in names:
-                if options[name] is not None:
-                    command += [f"--{name}", str(options[name])]
-            result = subprocess.run(command, env=env, check=False)  # noqa: S603
-            if result.returncode:
-                raise SystemExit(result.returncode)
+        if self._fresh_sqlite_child("import", [arg for name in names if options[name] is not None
+                                     for arg in (f"--{name}", str(options[name]))]):
             return
         from wangge.people import bulk, services
         from wangge.people.models import Person
