@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from wangge.core.identifiers import IdentifierError, normalize_uscc
+from wangge.core.tabular import RowProblem, TableImportError, parse_float, read_rows
 from wangge.organisations.models import SMALL_PLACE_KINDS, Organisation, OrgKind, RiskLevel
 from wangge.territory.choices import UNIT_GRID_LEVELS
 from wangge.territory.models import Area
-from wangge.things.tabular import RowProblem, TableImportError, parse_float, read_rows
 
 COLUMNS = ["kind", "name", "credit_code", "address", "lon", "lat", "grid_code", "industry",
            "contact_name", "contact_phone", "risk_level", "note"]

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from wangge.core import crypto
 from wangge.core.identifiers import IdentifierError, mask, mask_phone, normalize_id_number
+from wangge.core.tabular import RowProblem
 from wangge.people import services
 from wangge.people.importer import (
     COLUMNS,
@@ -41,7 +42,6 @@ from wangge.people.importer import (
     REQUIRED,
     TAG_SPLIT,
     PeopleImportError,
-    RowProblem,
 )
 from wangge.people.models import ID_ASSOCIATED, PHONE_ASSOCIATED, Kind, Person, PersonChange, Tag
 from wangge.territory.models import Area

@@ -9,17 +9,15 @@ by row (the header is row 1) and column, as in wangge/cases/taxonomy.py.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from wangge.core import crypto
+from wangge.core import crypto, tabular
 from wangge.core.identifiers import IdentifierError, mask, normalize_id_number
+from wangge.core.tabular import RowProblem, TableImportError
 from wangge.people import services
 from wangge.people.models import Kind, Person, Tag
 from wangge.territory.models import Area
@@ -33,60 +31,13 @@ KIND_ALIASES = {"户籍": Kind.REGISTERED, "户籍人口": Kind.REGISTERED, "流
                 "流动人口": Kind.FLOATING, "境外": Kind.FOREIGN, "境外人员": Kind.FOREIGN}
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # 1-based, the header is row 1
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column '{self.column}': {self.message}"
-
-
-class PeopleImportError(Exception):
-    def __init__(self, problems: list[RowProblem], source: str = ""):
-        self.problems = problems
-        head = f"{source}: " if source else ""
-        shown = problems[:50]
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{head}{len(problems)} problem(s); nothing was imported:\n"
-                         + "\n".join(f"  - {p}" for p in shown) + more)
+class PeopleImportError(TableImportError):
+    """Nothing was imported; ``problems`` says why, row by row."""
 
 
 def read_rows(data: bytes, filename: str) -> list[dict | None]:
     """Rows as dicts from CSV (UTF-8, with or without BOM) or XLSX bytes; blank rows are None."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise PeopleImportError([RowProblem(0, "", f"not a readable XLSX file: {exc}")],
-                                    filename) from None
-        values = [["" if v is None else str(v).strip() for v in row]
-                  for row in book.worksheets[0].iter_rows(values_only=True)]
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PeopleImportError([RowProblem(0, "", f"not UTF-8 text: {exc}")],
-                                    filename) from None
-        values = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    if not values:
-        raise PeopleImportError([RowProblem(1, "", "the file is empty")], filename)
-    header = [h.strip().lower() for h in values[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise PeopleImportError([RowProblem(1, c, "missing column") for c in missing], filename)
-    index = {name: header.index(name) for name in COLUMNS if name in header}
-    rows: list[dict | None] = []
-    for row in values[1:]:
-        if not any(row):
-            rows.append(None)
-            continue
-        rows.append({name: (row[i] if i < len(row) else "") if (i := index.get(name)) is not None
-                     else "" for name in COLUMNS})
-    return rows
+    return tabular.read_rows(data, filename, COLUMNS, REQUIRED, error=PeopleImportError)
 
 
 def validate(rows: list[dict | None], actor=None) -> tuple[list[tuple[int, dict]],
@@ -196,13 +147,3 @@ def import_people(rows: list[dict | None], *, actor=None, skip_bad_rows: bool = 
     problems.sort(key=lambda p: (p.row, p.column))
     return {"created": created, "updated": updated, "unchanged": unchanged,
             "skipped": len({p.row for p in problems}), "problems": problems}
-
-
-def error_report(problems: list[RowProblem]) -> str:
-    """The problems as CSV: row, column, reason."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "column", "reason"])
-    for p in problems:
-        writer.writerow([p.row, p.column, p.message])
-    return out.getvalue()

@@ -21,14 +21,13 @@ as in wangge/people/importer.py (whose RowProblem and error report are reused).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from wangge.people.importer import RowProblem, error_report
+from wangge.core import tabular
+from wangge.core.tabular import RowProblem, TableImportError, error_report
 from wangge.people.services import find_by_id_number
 from wangge.places import address as addressing
 from wangge.places import services
@@ -51,14 +50,8 @@ USAGE_ALIASES = {"自住": Usage.OWNER, "出租": Usage.RENTED, "空置": Usage.
 PROGRESS_EVERY = 500
 
 
-class PlacesImportError(Exception):
-    def __init__(self, problems: list[RowProblem], source: str = ""):
-        self.problems = problems
-        head = f"{source}: " if source else ""
-        shown = problems[:50]
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{head}{len(problems)} problem(s); nothing was imported:\n"
-                         + "\n".join(f"  - {p}" for p in shown) + more)
+class PlacesImportError(TableImportError):
+    """Nothing was imported; ``problems`` says why, row by row."""
 
 
 def _cell(value) -> str:
@@ -74,39 +67,8 @@ def read_rows(kind: str, data: bytes, filename: str) -> list[dict | None]:
     if kind not in KINDS:
         raise PlacesImportError([RowProblem(0, "", f"unknown kind {kind!r}")], filename)
     required, columns = KINDS[kind]
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise PlacesImportError([RowProblem(0, "", f"not a readable XLSX file: {exc}")],
-                                    filename) from None
-        values = [[_cell(v) for v in row]
-                  for row in book.worksheets[0].iter_rows(values_only=True)]
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PlacesImportError([RowProblem(0, "", f"not UTF-8 text: {exc}")],
-                                    filename) from None
-        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    if not values:
-        raise PlacesImportError([RowProblem(1, "", "the file is empty")], filename)
-    header = [h.strip().lower() for h in values[0]]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise PlacesImportError([RowProblem(1, c, "missing column") for c in missing],
-                                filename)
-    index = {name: header.index(name) for name in columns if name in header}
-    rows: list[dict | None] = []
-    for row in values[1:]:
-        if not any(row):
-            rows.append(None)
-            continue
-        rows.append({name: (row[i] if (i := index.get(name)) is not None and i < len(row)
-                            else "") for name in columns})
-    return rows
+    return tabular.read_rows(data, filename, columns, required, error=PlacesImportError,
+                             cell=_cell)
 
 
 class _RowError(Exception):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from wangge.core.tabular import RowProblem, TableImportError, parse_float, read_rows
 from wangge.things.codes import (
     ComponentCodeError,
     check_component_code,
@@ -22,7 +23,6 @@ from wangge.things.codes import (
     county_prefixes,
 )
 from wangge.things.models import Component, ComponentStatus
-from wangge.things.tabular import RowProblem, TableImportError, parse_float, read_rows
 
 COLUMNS = ["code", "name", "status", "lon", "lat", "owner_unit", "maintainer_unit", "address",
            "note"]

@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from wangge.core.identifiers import uscc_check_character
+from wangge.core.tabular import TableImportError
 from wangge.organisations import services
 from wangge.organisations.importer import import_organisations, read_organisation_rows
 from wangge.organisations.models import Inspection, Organisation
-from wangge.things.tabular import TableImportError
 
 XIMEI_POINT = (118.05, 24.85)  # 350583001001001
 LIUCHENG_POINT = (118.25, 24.85)  # 350583002001001

@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
+from wangge.core.tabular import TableImportError
 from wangge.things import services
 from wangge.things.codes import ComponentCodeError, check_component_code
 from wangge.things.importer import import_components, read_component_rows
 from wangge.things.models import Component, ComponentStatus
-from wangge.things.tabular import TableImportError
 
 XIMEI_POINT = (118.05, 24.85)  # 溪美街道 1社区 1网格 350583001001001
 LIUCHENG_POINT = (118.25, 24.85)  # 柳城街道 1社区 1网格 350583002001001

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from wangge.core.tabular import TableImportError, error_report
 from wangge.organisations.importer import import_organisations, read_organisation_rows
-from wangge.things.tabular import TableImportError, error_report
 
 
 class Command(BaseCommand):

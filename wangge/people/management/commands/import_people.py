@@ -3,13 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from wangge.people.importer import (
-    PeopleImportError,
-    RowProblem,
-    error_report,
-    import_people,
-    read_rows,
-)
+from wangge.core.tabular import RowProblem, error_report
+from wangge.people.importer import PeopleImportError, import_people, read_rows
 
 
 class Command(BaseCommand):

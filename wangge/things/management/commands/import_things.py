@@ -3,8 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from wangge.core.tabular import TableImportError, error_report
 from wangge.things.importer import import_components, read_component_rows
-from wangge.things.tabular import TableImportError, error_report
 
 KINDS = {"components": (read_component_rows, import_components)}
 

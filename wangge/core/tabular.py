@@ -1,6 +1,6 @@
 """Reading CSV / XLSX tables for the base-data imports, with problems reported by row and column
-(the header is row 1), in the style of wangge/cases/taxonomy.py. Shared by things and
-organisations."""
+(the header is row 1), in the style of wangge/cases/taxonomy.py. Shared by the people, places,
+things and organisations imports."""
 
 from __future__ import annotations
 
@@ -31,37 +31,43 @@ class TableImportError(Exception):
                          + "\n".join(f"  - {p}" for p in shown) + more)
 
 
-def read_rows(data: bytes, filename: str, columns: list[str],
-              required: list[str]) -> list[dict | None]:
+def _xlsx_cell(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def read_rows(data: bytes, filename: str, columns: list[str], required: list[str], *,
+              error: type[TableImportError] = TableImportError,
+              cell=_xlsx_cell) -> list[dict | None]:
     """Rows as dicts (every name of ``columns``, '' when absent) from CSV (UTF-8, with or
-    without BOM) or XLSX bytes; blank rows are None so that row numbers stay right."""
+    without BOM) or XLSX bytes; blank rows are None so that row numbers stay right.
+    ``error`` is the exception raised for an unreadable file or missing columns; ``cell``
+    turns an XLSX cell value into text."""
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise TableImportError([RowProblem(0, "", f"not a readable XLSX file: {exc}")],
-                                   filename) from None
-        values = [["" if v is None else str(v).strip() for v in row]
+            raise error([RowProblem(0, "", f"not a readable XLSX file: {exc}")],
+                        filename) from None
+        values = [[cell(v) for v in row]
                   for row in book.worksheets[0].iter_rows(values_only=True)]
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise TableImportError([RowProblem(0, "", f"not UTF-8 text: {exc}")],
-                                   filename) from None
-        values = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+            raise error([RowProblem(0, "", f"not UTF-8 text: {exc}")], filename) from None
+        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
     if not values:
-        raise TableImportError([RowProblem(1, "", "the file is empty")], filename)
+        raise error([RowProblem(1, "", "the file is empty")], filename)
     header = [h.strip().lower() for h in values[0]]
     missing = [c for c in required if c not in header]
     if missing:
-        raise TableImportError([RowProblem(1, c, "missing column") for c in missing], filename)
+        raise error([RowProblem(1, c, "missing column") for c in missing], filename)
     index = {name: header.index(name) for name in columns if name in header}
     rows: list[dict | None] = []
     for row in values[1:]:
-        if not any(cell.strip() for cell in row):
+        if not any(c.strip() for c in row):
             rows.append(None)
             continue
         rows.append({name: (row[index[name]].strip() if name in index and index[name] < len(row)
