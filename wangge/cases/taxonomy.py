@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import transaction
 
 from wangge.cases.choices import Kind, Step, Tier, Urgency
+from wangge.core.tabular import RowProblem
 from wangge.dispatch.choices import DepartmentKind
 
 COLUMNS = ["major_code", "major_name", "kind", "code", "name", "filing_condition",
@@ -35,16 +35,6 @@ DEFAULT_STEP_LIMITS = {
     Step.VERIFY: {Urgency.NORMAL: "1wd", Urgency.URGENT: "4wh", Urgency.CRITICAL: "2nh"},
     Step.CLOSE: {Urgency.NORMAL: "1wd", Urgency.URGENT: "4wh", Urgency.CRITICAL: "2nh"},
 }
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # 1-based, the header is row 1
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column '{self.column}': {self.message}"
 
 
 class TaxonomyImportError(Exception):
