@@ -29,13 +29,15 @@ from wangge.dispatch.choices import DepartmentKind
 
 
 def _covers_everything(user) -> bool:
-    """True when the user's jurisdiction is the territory's only root."""
+    """True when the user's jurisdiction is the territory's only root (cached on the user
+    object for the request, like its scope prefix)."""
     from wangge.territory.models import Area
 
-    area = user.jurisdiction if user.jurisdiction_id else None
-    if area is None or area.parent_id is not None:
-        return False
-    return not Area.objects.filter(parent__isnull=True).exclude(pk=area.pk).exists()
+    if not hasattr(user, "_covers_everything"):
+        area = user.jurisdiction if user.jurisdiction_id else None
+        user._covers_everything = area is not None and area.parent_id is None and not (
+            Area.objects.filter(parent__isnull=True).exclude(pk=area.pk).exists())
+    return user._covers_everything
 
 
 class Category(models.Model):
