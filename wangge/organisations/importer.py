@@ -17,7 +17,13 @@ from django.db import transaction
 
 from wangge.core.identifiers import IdentifierError, normalize_uscc
 from wangge.core.tabular import RowProblem, TableImportError, parse_float, read_rows
-from wangge.organisations.models import SMALL_PLACE_KINDS, Organisation, OrgKind, RiskLevel
+from wangge.organisations.models import (
+    SMALL_PLACE_KINDS,
+    Organisation,
+    OrganisationChange,
+    OrgKind,
+    RiskLevel,
+)
 from wangge.territory.choices import UNIT_GRID_LEVELS
 from wangge.territory.models import Area
 
@@ -124,9 +130,13 @@ def import_organisations(rows: list[dict | None], *, actor=None, skip_bad_rows: 
     good, problems = validate(rows, actor)
     if problems and not skip_bad_rows:
         raise TableImportError(problems, source)
-    created = updated = 0
+    from wangge.organisations.services import history_row, state
+
+    created = updated = unchanged = 0
+    history_source = f"import {source}".strip()
+    changes = []
     with transaction.atomic():
-        by_code = {o.credit_code: o for o in Organisation.objects.filter(
+        by_code = {o.credit_code: o for o in Organisation.objects.select_related("grid").filter(
             credit_code__in=[v["credit_code"] for v in good if v["credit_code"]])}
         for done, values in enumerate(good, start=1):
             org = by_code.get(values["credit_code"]) if values["credit_code"] else \
@@ -134,6 +144,7 @@ def import_organisations(rows: list[dict | None], *, actor=None, skip_bad_rows: 
                                             grid_id=values["grid_id"]).first()
             was_new = org is None
             org = org or Organisation()
+            before = None if was_new else state(org)
             for key in FIELDS:
                 setattr(org, key, values[key])
             try:
@@ -141,10 +152,16 @@ def import_organisations(rows: list[dict | None], *, actor=None, skip_bad_rows: 
             except ValidationError as exc:
                 raise TableImportError([RowProblem(0, "", "; ".join(exc.messages))],
                                        source) from None
-            org.save()
-            created += was_new
-            updated += not was_new
             if progress and done % 1000 == 0:
                 progress(done, len(good))
-    return {"created": created, "updated": updated, "skipped": len({p.row for p in problems}),
-            "problems": problems}
+            if not was_new and state(org) == before:
+                unchanged += 1
+                continue
+            org.save()
+            changes.append(history_row(org, actor=actor, before=before, source=history_source))
+            created += was_new
+            updated += not was_new
+        OrganisationChange.objects.bulk_create([c for c in changes if c is not None],
+                                               batch_size=1000)
+    return {"created": created, "updated": updated, "unchanged": unchanged,
+            "skipped": len({p.row for p in problems}), "problems": problems}

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.identifiers import mask_phone
+from wangge.core.models import ChangeRecord
 from wangge.core.scope import ScopedManager
 
 
@@ -148,3 +149,28 @@ class OrganisationDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} ↔ {self.device_id}"
+
+
+class OrganisationChange(ChangeRecord):
+    """One change to an organisation or one inspection recorded for it: who, when, through
+    which channel, before and after (contact phones masked; see
+    ``wangge.organisations.services.snapshot``). Kept when the organisation is deleted."""
+
+    class Subject(models.TextChoices):
+        ORGANISATION = "organisation", _("Organisation")
+        INSPECTION = "inspection", _("Inspection")
+
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), null=True,
+                                     blank=True, on_delete=models.SET_NULL,
+                                     related_name="changes")
+    subject = models.CharField(_("subject"), max_length=12, choices=Subject.choices,
+                               default=Subject.ORGANISATION)
+    inspection = models.ForeignKey(Inspection, verbose_name=_("inspection"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(ChangeRecord.Meta):
+        verbose_name = _("change to an organisation")
+        verbose_name_plural = _("changes to organisations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.subject} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -9,12 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from wangge.core.identifiers import IdentifierError, normalize_uscc
+from wangge.core.history import StaleRecord, check_version
+from wangge.core.identifiers import IdentifierError, mask_phone, normalize_uscc
+from wangge.core.models import ChangeAction
 from wangge.organisations.models import (
     SMALL_PLACE_KINDS,
     Inspection,
     InspectionResult,
     Organisation,
+    OrganisationChange,
     OrgKind,
     RiskLevel,
 )
@@ -64,13 +67,51 @@ def locate_organisation(org: Organisation) -> None:
     org.grid_id = found.grid_id
 
 
+def state(org: Organisation) -> dict:
+    """The organisation's field values (the grid by code), to tell whether anything changed;
+    the history keeps ``snapshot`` of it, with the contact phone masked."""
+    return {"kind": org.kind, "name": org.name, "credit_code": org.credit_code,
+            "address": org.address, "lon": org.lon, "lat": org.lat,
+            "grid": org.grid.code if org.grid_id else "", "industry": org.industry,
+            "contact_name": org.contact_name, "contact_phone": org.contact_phone,
+            "risk_level": org.risk_level, "note": org.note}
+
+
+def snapshot(org_or_state) -> dict:
+    values = dict(org_or_state if isinstance(org_or_state, dict) else state(org_or_state))
+    values["contact_phone"] = mask_phone(values["contact_phone"] or "")
+    return values
+
+
+def history_row(org: Organisation, *, actor, before: dict | None, source: str):
+    """The unsaved ``OrganisationChange`` from the ``state`` ``before`` to the organisation as
+    it is now, or None when nothing changed (the importer writes these in bulk)."""
+    after = state(org)
+    if before == after:
+        return None
+    return OrganisationChange(
+        organisation=org, actor=actor, source=(source or "web")[:200], area=org.grid,
+        action=ChangeAction.CREATED if before is None else ChangeAction.UPDATED,
+        before=None if before is None else snapshot(before), after=snapshot(after))
+
+
 @transaction.atomic
-def save_organisation(actor, organisation: Organisation | None = None, **data) -> Organisation:
+def save_organisation(actor, organisation: Organisation | None = None, *, source: str = "web",
+                      expected_version: str | None = None, **data) -> Organisation:
     """Create (``organisation`` None) or update an organisation. Validates the credit code and
-    locates the grid from the position. Raises ValidationError or PermissionDenied."""
-    if (organisation is not None and organisation.pk and actor is not None
-            and not Organisation.objects.visible_to(actor).filter(pk=organisation.pk).exists()):
-        raise PermissionDenied("the organisation lies outside your jurisdiction")
+    locates the grid from the position. The change is written to the history (``source``: web,
+    api, import …) in the same transaction; nothing is saved or written when nothing changed.
+    With ``expected_version`` (wangge.core.history.version_of) an organisation changed since
+    then is refused with ``StaleRecord``. Raises ValidationError or PermissionDenied."""
+    before = None
+    if organisation is not None and organisation.pk:
+        if (actor is not None and not Organisation.objects.visible_to(actor).filter(
+                pk=organisation.pk).exists()):
+            raise PermissionDenied("the organisation lies outside your jurisdiction")
+        stored = Organisation.objects.select_for_update().select_related("grid").get(
+            pk=organisation.pk)
+        check_version(stored, expected_version)
+        before = state(stored)
     org = organisation or Organisation()
     for key, value in data.items():
         if key not in EDITABLE:
@@ -89,16 +130,21 @@ def save_organisation(actor, organisation: Organisation | None = None, **data) -
     org.full_clean(exclude=["grid"])
     if not _in_reach(actor, org.grid):
         raise PermissionDenied("the organisation lies outside your jurisdiction")
+    if before is not None and state(org) == before:
+        return org
     org.save()
+    history_row(org, actor=actor, before=before, source=source).save()
     return org
 
 
 @transaction.atomic
 def record_inspection(actor, organisation: Organisation, *, result: str,
                       date: dt.date | None = None, issues: str = "",
-                      follow_up_date: dt.date | None = None, inspector=None) -> Inspection:
+                      follow_up_date: dt.date | None = None, inspector=None,
+                      source: str = "web") -> Inspection:
     """Record an inspection by ``inspector`` (default: the actor). A result other than "no
-    problems" needs the issues found and a follow-up date on or after the inspection."""
+    problems" needs the issues found and a follow-up date on or after the inspection. The
+    organisation's history gets a row for it in the same transaction."""
     if actor is None or not Organisation.objects.visible_to(actor).filter(
             pk=organisation.pk).exists():
         raise PermissionDenied("the organisation lies outside your jurisdiction")
@@ -118,9 +164,17 @@ def record_inspection(actor, organisation: Organisation, *, result: str,
         errors["follow_up_date"] = _("The follow-up cannot be before the inspection.")
     if errors:
         raise ValidationError(errors)
-    return Inspection.objects.create(organisation=organisation, date=date, inspector=inspector,
-                                     result=result, issues=issues.strip(),
-                                     follow_up_date=follow_up_date, recorded_by=actor)
+    inspection = Inspection.objects.create(
+        organisation=organisation, date=date, inspector=inspector, result=result,
+        issues=issues.strip(), follow_up_date=follow_up_date, recorded_by=actor)
+    OrganisationChange.objects.create(
+        organisation=organisation, subject=OrganisationChange.Subject.INSPECTION,
+        inspection=inspection, actor=actor, source=(source or "web")[:200],
+        area=organisation.grid, action=ChangeAction.CREATED, before=None,
+        after={"date": date.isoformat(), "result": result, "issues": inspection.issues,
+               "follow_up_date": follow_up_date.isoformat() if follow_up_date else None,
+               "inspector": str(inspector)})
+    return inspection
 
 
 def devices_of(organisation: Organisation):
@@ -129,3 +183,7 @@ def devices_of(organisation: Organisation):
 
     return Device.objects.filter(pk__in=organisation.device_links.values("device_id")
                                  ).order_by("device_id")
+
+
+__all__ = ["StaleRecord", "ValidationError", "devices_of", "record_inspection",
+           "save_organisation", "snapshot", "state"]

@@ -22,7 +22,7 @@ from wangge.things.codes import (
     component_categories,
     county_prefixes,
 )
-from wangge.things.models import Component, ComponentStatus
+from wangge.things.models import Component, ComponentChange, ComponentStatus
 
 COLUMNS = ["code", "name", "status", "lon", "lat", "owner_unit", "maintainer_unit", "address",
            "note"]
@@ -115,13 +115,19 @@ def import_components(rows: list[dict | None], *, actor=None, skip_bad_rows: boo
     good, problems = validate(rows, actor)
     if problems and not skip_bad_rows:
         raise TableImportError(problems, source)
-    created = updated = 0
+    from wangge.things.services import history_row, snapshot
+
+    created = updated = unchanged = 0
+    history_source = f"import {source}".strip()
     with transaction.atomic():
-        existing = {c.code: c for c in Component.objects.filter(
+        existing = {c.code: c for c in Component.objects.select_related(
+            "grid", "owner_department", "maintainer_department").filter(
             code__in=[v["code"] for v in good])}
+        changes = []
         for done, values in enumerate(good, start=1):
             component = existing.get(values["code"]) or Component()
             was_new = component.pk is None
+            before = None if was_new else snapshot(component)
             for key, value in values.items():
                 setattr(component, key, value)
             try:
@@ -129,10 +135,17 @@ def import_components(rows: list[dict | None], *, actor=None, skip_bad_rows: boo
             except ValidationError as exc:  # checked above; kept as a guard
                 raise TableImportError([RowProblem(0, "", "; ".join(exc.messages))],
                                        source) from None
-            component.save()
-            created += was_new
-            updated += not was_new
             if progress and done % 1000 == 0:
                 progress(done, len(good))
-    return {"created": created, "updated": updated, "skipped": len({p.row for p in problems}),
-            "problems": problems}
+            if not was_new and snapshot(component) == before:
+                unchanged += 1
+                continue
+            component.save()
+            changes.append(history_row(component, actor=actor, before=before,
+                                       source=history_source))
+            created += was_new
+            updated += not was_new
+        ComponentChange.objects.bulk_create([c for c in changes if c is not None],
+                                            batch_size=1000)
+    return {"created": created, "updated": updated, "unchanged": unchanged,
+            "skipped": len({p.row for p in problems}), "problems": problems}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.models import ChangeRecord
 from wangge.core.scope import ScopedManager
 from wangge.things.codes import ComponentCodeError, check_component_code
 
@@ -109,3 +110,19 @@ class Component(models.Model):
         if not found.inside:
             raise ValidationError(found.message)
         self.grid_id = found.grid_id
+
+
+class ComponentChange(ChangeRecord):
+    """One change to a component: who, when, through which channel, before and after (see
+    ``wangge.things.services.snapshot``). Kept when the component is deleted."""
+
+    component = models.ForeignKey(Component, verbose_name=_("city component"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="changes")
+    code = models.CharField(_("component code"), max_length=16, db_index=True)
+
+    class Meta(ChangeRecord.Meta):
+        verbose_name = _("change to a component")
+        verbose_name_plural = _("changes to components")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.action} {self.at:%Y-%m-%d %H:%M}"

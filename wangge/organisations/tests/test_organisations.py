@@ -108,7 +108,7 @@ def test_import_skips_bad_rows_and_a_reimport_updates(territory):
     assert (first.risk_level, first.grid.code) == ("larger", "350583001001001")
     assert Organisation.objects.get(name="乙小吃").grid.code == "350583001001002"
     again = import_organisations(rows, skip_bad_rows=True)
-    assert (again["created"], again["updated"]) == (0, 2)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     assert Organisation.objects.count() == 2
 
 

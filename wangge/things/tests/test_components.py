@@ -88,7 +88,7 @@ def test_import_can_skip_bad_rows_and_a_reimport_updates(territory):
     assert first.owner_unit == "市政公司" and first.grid.code == "350583001001001"
     assert Component.objects.get(code="3505835105000005").grid.code == "350583002001001"
     again = import_components(rows, skip_bad_rows=True)
-    assert (again["created"], again["updated"]) == (0, 2)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     assert Component.objects.count() == 2
 
 

@@ -21,5 +21,6 @@ class Command(TableImportCommand):
             skip_bad_rows=skip_bad_rows, source=str(path), progress=progress), errors_out)
         self.stdout.write(self.style.SUCCESS(
             f"{path}: {result['created']} new, {result['updated']} updated, "
+            f"{result.get('unchanged', 0)} unchanged, "
             f"{result['skipped']} bad rows skipped"))
         self.show_problems(result["problems"], errors_out)

@@ -27,5 +27,6 @@ class Command(TableImportCommand):
             source=str(path), progress=progress), errors_out)
         self.stdout.write(self.style.SUCCESS(
             f"{path}: {result['created']} new, {result['updated']} updated, "
+            f"{result.get('unchanged', 0)} unchanged, "
             f"{result['skipped']} bad rows skipped"))
         self.show_problems(result["problems"], errors_out)
