@@ -17,6 +17,7 @@ import secrets
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,12 @@ class DeviceKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# a camera's live stream: RTSP from the camera or an NVR, or HTTP(S) (HLS, FLV) from a platform
+STREAM_URL_VALIDATOR = URLValidator(
+    schemes=["rtsp", "rtsps", "http", "https"],
+    message=_("Enter a stream URL starting with rtsp://, rtsps://, http:// or https://."))
+
+
 class Device(models.Model):
     device_id = models.CharField(_("device ID"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=DeviceKind.choices,
@@ -79,6 +86,10 @@ class Device(models.Model):
                              help_text=_("Located from the position when there is one."))
     building = models.CharField(_("building"), max_length=200, blank=True)
     component = models.CharField(_("component"), max_length=100, blank=True)
+    stream_url = models.CharField(
+        _("stream URL"), max_length=500, blank=True, validators=[STREAM_URL_VALIDATOR],
+        help_text=_("A camera's live video: rtsp://, rtsps://, http:// or https:// (e.g. an "
+                    "HLS .m3u8)."))
     platform = models.ForeignKey(Platform, verbose_name=_("platform"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="devices")
     key_digest = models.CharField(_("device key (SHA-256)"), max_length=64, blank=True,
