@@ -160,3 +160,32 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_id} → {self.person_id} {self.at:%Y-%m-%d %H:%M}"
 
+
+
+class ExportLog(models.Model):
+    """One export of people (or of houses, which name their owners by ID number): who, when,
+    how many rows, with which filter, with clear or masked values, and why. ``actor`` is empty
+    for the system (the command line without --user)."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web page")
+        CLI = "cli", _("Command line")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
+                              blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("what"), max_length=20)
+    rows = models.PositiveIntegerField(_("rows"))
+    filters = models.JSONField(_("filter"), default=dict, blank=True)
+    clear = models.BooleanField(_("clear ID numbers and phones"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    channel = models.CharField(_("through"), max_length=5, choices=Channel.choices)
+    file_format = models.CharField(_("format"), max_length=5)
+
+    class Meta:
+        verbose_name = _("export of personal data")
+        verbose_name_plural = _("exports of personal data")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id or 'system'} {self.kind} {self.rows} {self.at:%Y-%m-%d %H:%M}"

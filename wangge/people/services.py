@@ -286,3 +286,17 @@ def rotate_keys(batch_size: int = 1000) -> int:
         with transaction.atomic():
             Person.objects.bulk_update(dirty, ["id_number_enc", "phone_enc"])
         changed += len(dirty)
+
+
+def record_export(actor, *, kind: str, rows: int, filters: dict, clear: bool,
+                  reason: str = "", channel: str = "web", file_format: str = "csv"):
+    """Records an export of personal data before it is written (wangge/core/exporting.py):
+    clear ID numbers and phones only for the system (``actor`` None) or a user allowed to
+    see them."""
+    from wangge.people.models import ExportLog
+
+    if clear and actor is not None and not can_view_full_id(actor):
+        raise PermissionDenied("you may not export clear ID numbers and phones")
+    return ExportLog.objects.create(actor=actor, kind=kind, rows=rows, filters=filters,
+                                    clear=clear, reason=(reason or "").strip()[:200],
+                                    channel=channel, file_format=file_format)

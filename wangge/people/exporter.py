@@ -1,0 +1,86 @@
+"""People as a table: ``wangge export people`` and the export link of the people list.
+
+The columns are the importer's (name, id_number, kind, phone, area_code, address, tags), so a
+re-import of an export changes nothing. ID numbers and phones are decrypted for every row
+(clear for the system and users with ``people.view_full_id``, masked otherwise); special-group
+tags only for those who may see them. ``filtered`` is the list page's filter, shared by the
+page and its export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from wangge.core import crypto
+from wangge.core.exporting import CHUNK, Context, ExportKind, chunks
+from wangge.core.identifiers import mask, mask_phone
+from wangge.core.scope import scoped
+from wangge.people import services
+from wangge.people.importer import COLUMNS
+from wangge.people.models import ID_ASSOCIATED, PHONE_ASSOCIATED, Kind, Person, Tag
+from wangge.territory.models import Area
+
+FILTER_KEYS = ("q", "kind", "area", "tag")
+TAG_SEPARATOR = ";"
+
+
+def visible_tags(user):
+    tags = Tag.objects.all()
+    return tags if services.can_view_sensitive_tags(user) else tags.filter(sensitive=False)
+
+
+def filtered(user, params: dict) -> tuple:
+    """The people ``user`` (None: the system, everyone) sees with the list page's filters:
+    q (name contains), kind, area (a code in the jurisdiction: its subtree), tag (a visible
+    tag's id). Returns the queryset and a problem to show ('' if none)."""
+    people = Person.objects.all() if user is None else scoped(Person, user)
+    areas = Area.objects.all() if user is None else scoped(Area, user)
+    problem = ""
+    if params.get("q"):
+        people = people.filter(name__icontains=params["q"])
+    if params.get("kind") in Kind.values:
+        people = people.filter(kind=params["kind"])
+    if params.get("area"):
+        area = areas.filter(code=params["area"]).first()
+        if area is None:
+            problem = _("No area in your jurisdiction has this code.")
+            people = people.none()
+        else:
+            people = people.filter(area__prefix__startswith=area.prefix)
+    if params.get("tag"):
+        tag = visible_tags(user).filter(pk=params["tag"]).first() \
+            if str(params["tag"]).isdigit() else None
+        people = people.filter(tags=tag).distinct() if tag else people.none()
+    return people, problem
+
+
+def rows(queryset, ctx: Context) -> Iterator[list]:
+    """One row per person, in chunks: the people's columns (not model objects: two million of
+    those cost more than the decryption), then their tags with one query per chunk."""
+    id_number_of = crypto.decrypter(associated=ID_ASSOCIATED)
+    phone_of = crypto.decrypter(associated=PHONE_ASSOCIATED)
+    tags = dict(visible_tags(ctx.actor).values_list("pk", "name"))
+    through = Person.tags.through
+    people = queryset.order_by("area__code", "pk").values_list(
+        "pk", "name", "kind", "id_number_enc", "phone_enc", "area__code", "address")
+    for chunk in chunks(people.iterator(chunk_size=CHUNK), CHUNK):
+        names: dict[int, list[str]] = {}
+        for person_id, tag_id in through.objects.filter(
+                person_id__in=[r[0] for r in chunk], tag_id__in=list(tags)).values_list(
+                "person_id", "tag_id"):
+            names.setdefault(person_id, []).append(tags[tag_id])
+        for pk, name, kind, id_enc, phone_enc, area_code, address in chunk:
+            number, phone = id_number_of(id_enc), phone_of(phone_enc)
+            if not ctx.clear:
+                number, phone = mask(number), mask_phone(phone)
+            yield [name, number, kind, phone, area_code, address,
+                   TAG_SEPARATOR.join(sorted(names.get(pk, ())))]
+
+
+PEOPLE = ExportKind(
+    name="people", columns=COLUMNS, filtered=filtered, rows=rows, filter_keys=FILTER_KEYS,
+    personal=True,
+    masked_note=_l("ID numbers and phones in this file are masked: it cannot be re-imported."))
