@@ -6,6 +6,8 @@ create-token``). Errors are JSON: ``{"code": "...", "message": "..."}``.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -14,6 +16,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from wangge.accounts.services import user_for_token
 from wangge.cases.selectors import FilterError
 from wangge.cases.services import CaseError
+from wangge.core.api import StaleError
 
 
 class BearerToken(HttpBearer):
@@ -87,6 +90,28 @@ def filter_error(request, exc):
     return _error(request, 400, "bad_filter", str(exc))
 
 
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return _error(request, 403, "forbidden", str(exc) or "You may not do this.")
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid_data(request, exc):
+    """A service refused the data: the problems by field."""
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for e in problems for m in e.messages]
+                  for field, problems in exc.error_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
+    first = next(iter(errors.items()))
+    return _error(request, 422, "invalid", f"{first[0]}: {first[1][0]}", errors=errors)
+
+
+@api.exception_handler(StaleError)
+def stale(request, exc):
+    return _error(request, 409, "conflict", str(exc), current_updated_at=exc.current.isoformat())
+
+
 @api.exception_handler(ValueError)
 def bad_value(request, exc):
     return _error(request, 400, "bad_request", str(exc))
@@ -100,8 +125,18 @@ class ApiError(HttpError):
 
 from wangge.cases.api import router as cases_router  # noqa: E402
 from wangge.notifications.api import router as notifications_router  # noqa: E402
+from wangge.organisations.api import router as organisations_router  # noqa: E402
+from wangge.people.api import router as people_router  # noqa: E402
+from wangge.places.api import router as places_router  # noqa: E402
+from wangge.profiles.api import router as profiles_router  # noqa: E402
 from wangge.territory.api import router as territory_router  # noqa: E402
+from wangge.things.api import router as things_router  # noqa: E402
 
 api.add_router("/", territory_router)
 api.add_router("/", cases_router)
 api.add_router("/", notifications_router)
+api.add_router("/", people_router)
+api.add_router("/", places_router)
+api.add_router("/", things_router)
+api.add_router("/", organisations_router)
+api.add_router("/", profiles_router)

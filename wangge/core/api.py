@@ -1,0 +1,75 @@
+"""What the base-data API endpoints share: a page of results, the area filter and the stale-write
+check. Each app's ``api.py`` stays a thin layer over its selectors and services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, TypeVar
+
+from ninja import Field, Schema
+
+from wangge.core.scope import get_scoped_or_404
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    page: int
+    page_size: int
+    results: list[T]
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=500)
+
+
+def page_of(queryset, query: PageQuery, row) -> dict:
+    """One page of ``queryset`` (already scoped and ordered), each object through ``row``."""
+    count = queryset.count()
+    start = (query.page - 1) * query.page_size
+    objects = list(queryset[start:start + query.page_size])
+    return {"count": count, "page": query.page, "page_size": query.page_size,
+            "results": [row(obj) for obj in objects]}
+
+
+def area_in_scope(user, code: str):
+    """The area with this code in the user's jurisdiction (404 otherwise, as for anything that
+    does not exist)."""
+    from wangge.territory.models import Area
+
+    return get_scoped_or_404(Area, user, code=code)
+
+
+def require_editor(user) -> None:
+    """Base data is written only by the roles that keep it (wangge/core/permissions.py)."""
+    from django.core.exceptions import PermissionDenied
+
+    from wangge.core.permissions import can_edit_base_data
+
+    if not can_edit_base_data(user):
+        raise PermissionDenied("your role may read base data but not change it")
+
+
+class StaleError(Exception):
+    """The client changed a record from an out-of-date copy."""
+
+    def __init__(self, current: dt.datetime):
+        self.current = current
+        super().__init__(f"the record was changed at {current.isoformat()} since you loaded it; "
+                         "reload it and apply your change again")
+
+
+def check_fresh(obj, seen: dt.datetime | None, field: str = "updated_at") -> None:
+    """Refuse a change made from a copy older than the record (``seen`` is the ``updated_at``
+    the client read; None skips the check)."""
+    if seen is None:
+        return
+    current = getattr(obj, field)
+    if seen.tzinfo is None:
+        raise ValueError("updated_at must carry a time zone, as the API returns it")
+    # the API writes times to the millisecond: compare at that precision
+    if current.replace(microsecond=current.microsecond // 1000 * 1000) != seen.replace(
+            microsecond=seen.microsecond // 1000 * 1000):
+        raise StaleError(current)
