@@ -25,6 +25,22 @@ class PageQuery(Schema):
     page_size: int = Field(50, ge=1, le=500)
 
 
+class ChangeOut(Schema):
+    at: dt.datetime
+    actor: str | None
+    action: str
+    source: str
+    before: dict | None
+    after: dict | None
+
+
+def changes_out(changes) -> list[dict]:
+    """History rows (any base-data change model) as the API shows them, newest first."""
+    return [{"at": c.at, "actor": c.actor.username if c.actor_id else None,
+             "action": c.action, "source": c.source, "before": c.before, "after": c.after}
+            for c in changes.select_related("actor").order_by("-at", "-pk")]
+
+
 def page_of(queryset, query: PageQuery, row) -> dict:
     """One page of ``queryset`` (already scoped and ordered), each object through ``row``."""
     count = queryset.count()

@@ -9,7 +9,16 @@ import datetime as dt
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from wangge.core.api import Page, PageQuery, area_in_scope, check_fresh, page_of, require_editor
+from wangge.core.api import (
+    ChangeOut,
+    Page,
+    PageQuery,
+    area_in_scope,
+    changes_out,
+    check_fresh,
+    page_of,
+    require_editor,
+)
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.organisations import services
 from wangge.organisations.models import Organisation, OrgKind, RiskLevel
@@ -160,13 +169,20 @@ def get_organisation(request, org_id: int):
     return _detail(get_scoped_or_404(Organisation, request.user, pk=org_id), request.user)
 
 
+@router.get("/organisations/{org_id}/history", response=list[ChangeOut],
+            summary="Every change to an organisation and its inspections")
+def organisation_history(request, org_id: int):
+    org = get_scoped_or_404(Organisation, request.user, pk=org_id)
+    return changes_out(org.changes.all())
+
+
 @router.post("/organisations", response={201: OrganisationDetail},
              summary="Register an organisation")
 def create_organisation(request, data: OrganisationIn):
     require_editor(request.user)
     values = data.dict(exclude={"grid_code"})
     values["grid"] = _grid(request.user, data.grid_code)
-    org = services.save_organisation(request.user, None, **values)
+    org = services.save_organisation(request.user, None, source="api", **values)
     return 201, _detail(org, request.user)
 
 
@@ -178,7 +194,7 @@ def update_organisation(request, org_id: int, data: OrganisationPatch):
     check_fresh(org, data.updated_at)
     changes = {k: v for k, v in data.dict(exclude_unset=True, exclude={"updated_at"}).items()
                if v is not None or k in ("lon", "lat")}
-    services.save_organisation(request.user, org, **changes)
+    services.save_organisation(request.user, org, source="api", **changes)
     return _detail(get_scoped_or_404(Organisation, request.user, pk=org_id), request.user)
 
 
@@ -188,5 +204,5 @@ def add_inspection(request, org_id: int, data: InspectionIn):
     org = get_scoped_or_404(Organisation, request.user, pk=org_id)
     inspection = services.record_inspection(request.user, org, result=data.result,
                                             date=data.date, issues=data.issues,
-                                            follow_up_date=data.follow_up_date)
+                                            follow_up_date=data.follow_up_date, source="api")
     return 201, _inspection(inspection)

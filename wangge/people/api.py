@@ -16,7 +16,15 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
 from wangge.core import crypto
-from wangge.core.api import Page, PageQuery, area_in_scope, check_fresh, page_of, require_editor
+from wangge.core.api import (
+    ChangeOut,
+    Page,
+    PageQuery,
+    area_in_scope,
+    check_fresh,
+    page_of,
+    require_editor,
+)
 from wangge.core.identifiers import IdentifierError, normalize_id_number
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services
@@ -95,15 +103,6 @@ class RevealIn(Schema):
 class RevealOut(Schema):
     id_number: str
     phone: str
-
-
-class ChangeOut(Schema):
-    at: dt.datetime
-    actor: str | None
-    action: str
-    source: str
-    before: dict | None
-    after: dict
 
 
 def _row(person: Person, user) -> dict:

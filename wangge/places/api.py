@@ -8,11 +8,28 @@ import datetime as dt
 from django.db.models import Count, Q
 from ninja import Field, Query, Router, Schema
 
-from wangge.core.api import Page, PageQuery, area_in_scope, check_fresh, page_of, require_editor
+from wangge.core.api import (
+    ChangeOut,
+    Page,
+    PageQuery,
+    area_in_scope,
+    changes_out,
+    check_fresh,
+    page_of,
+    require_editor,
+)
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services as people
 from wangge.places import services
-from wangge.places.models import Address, Building, BuildingKind, House, Residence, Usage
+from wangge.places.models import (
+    Address,
+    Building,
+    BuildingKind,
+    House,
+    PlaceChange,
+    Residence,
+    Usage,
+)
 
 router = Router(tags=["places"])
 
@@ -225,6 +242,20 @@ def building_houses(request, building_id: int):
     houses = _houses(request.user).filter(building=building).select_related("owner").order_by(
         "unit_no", "room_no", "pk")
     return [_house_detail(h) for h in houses]
+
+
+@router.get("/buildings/{building_id}/history", response=list[ChangeOut],
+            summary="Every change to a building, its houses and residents")
+def building_history(request, building_id: int):
+    building = get_scoped_or_404(Building, request.user, pk=building_id)
+    return changes_out(PlaceChange.objects.filter(building=building))
+
+
+@router.get("/houses/{house_id}/history", response=list[ChangeOut],
+            summary="Every change to a house and its residents")
+def house_history(request, house_id: int):
+    house = get_scoped_or_404(House, request.user, pk=house_id)
+    return changes_out(PlaceChange.objects.filter(house=house))
 
 
 @router.get("/houses", response=Page[HouseOut], summary="Houses")

@@ -9,7 +9,16 @@ import datetime as dt
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from wangge.core.api import Page, PageQuery, area_in_scope, check_fresh, page_of, require_editor
+from wangge.core.api import (
+    ChangeOut,
+    Page,
+    PageQuery,
+    area_in_scope,
+    changes_out,
+    check_fresh,
+    page_of,
+    require_editor,
+)
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.things import services
 from wangge.things.models import Component, ComponentStatus
@@ -28,6 +37,7 @@ class DeviceOut(Schema):
     building: str
     component: str
     active: bool
+    stream_url: str
 
 
 class ComponentOut(Schema):
@@ -81,7 +91,7 @@ def _device(d) -> dict:
     return {"device_id": d.device_id, "kind": d.kind, "kind_label": str(d.get_kind_display()),
             "name": d.name, "grid_code": d.grid.code if d.grid_id else None, "lon": d.lon,
             "lat": d.lat, "building": d.building, "component": d.component,
-            "active": d.active}
+            "active": d.active, "stream_url": d.stream_url}
 
 
 def _component(c: Component) -> dict:
@@ -144,6 +154,13 @@ def get_component(request, code: str):
     return _detail(get_scoped_or_404(Component, request.user, code=code), request.user)
 
 
+@router.get("/components/{code}/history", response=list[ChangeOut],
+            summary="Every change to a component: who, when, before and after")
+def component_history(request, code: str):
+    component = get_scoped_or_404(Component, request.user, code=code)
+    return changes_out(component.changes.all())
+
+
 @router.patch("/components/{code}", response=ComponentDetail,
               summary="Change a component (status, name, position, units, note)")
 def update_component(request, code: str, data: ComponentPatch):
@@ -153,7 +170,7 @@ def update_component(request, code: str, data: ComponentPatch):
     changes = data.dict(exclude_unset=True, exclude={"updated_at"})
     if changes.get("status") is not None and changes["status"] not in ComponentStatus.values:
         raise ValueError(f"status must be one of {', '.join(ComponentStatus.values)}")
-    services.save_component(request.user, component, **changes)
+    services.save_component(request.user, component, source="api", **changes)
     return _detail(get_scoped_or_404(Component, request.user, code=code), request.user)
 
 

@@ -86,7 +86,10 @@ def _detail_paths(side: dict) -> list[str]:
     return [f"/people/{side['person'].pk}", f"/people/{side['person'].pk}/history",
             f"/addresses/{side['address'].pk}", f"/buildings/{side['building'].pk}",
             f"/buildings/{side['building'].pk}/houses", f"/houses/{side['house'].pk}",
-            f"/components/{side['component'].code}", f"/organisations/{side['org'].pk}",
+            f"/buildings/{side['building'].pk}/history", f"/houses/{side['house'].pk}/history",
+            f"/components/{side['component'].code}",
+            f"/components/{side['component'].code}/history",
+            f"/organisations/{side['org'].pk}", f"/organisations/{side['org'].pk}/history",
             f"/profiles/{side['grid'].code}"]
 
 
@@ -226,6 +229,10 @@ def test_components_houses_and_organisations_change_through_the_api(apis, world)
     moved = api.call("PATCH", f"/components/{code}", 422, json={"lon": 130.0, "lat": 10.0})
     assert moved["code"] == "invalid"
     assert api.get(f"/components/{code}")["status"] == "damaged"
+    history = api.get(f"/components/{code}/history")
+    assert [(h["action"], h["source"].split()[0]) for h in history][:1] == [("updated", "api")]
+    assert history[0]["before"]["status"] == "normal" and history[0]["after"]["status"] == \
+        "damaged" and history[0]["actor"] == "ximei"
     house = world["ximei"]["house"]
     assert api.call("PATCH", f"/houses/{house.pk}", 200,
                     json={"usage": "vacant"})["usage"] == "vacant"
@@ -241,6 +248,7 @@ def test_components_houses_and_organisations_change_through_the_api(apis, world)
                     expect=422)["errors"]["issues"]
     assert api.get(f"/organisations/{org.pk}")["inspections"][0]["issues"] == "消防通道堵塞"
     assert api.get(f"/organisations/{org.pk}")["contact_phone"] == "139****5678"
+    assert "13912345678" not in str(api.get(f"/organisations/{org.pk}/history"))
     created = api.post("/organisations", {"kind": "small_restaurant", "name": "阿香小吃",
                                           "lon": 118.06, "lat": 24.86}, expect=201)
     assert created["grid_code"] == XIMEI_GRID and created["credit_code"] == ""
