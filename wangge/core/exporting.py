@@ -64,6 +64,7 @@ class ExportKind:
     personal: bool = False
     numeric: frozenset[str] = frozenset()  # written as numbers in XLSX
     masked_note: str = ""
+    list_url: str = ""  # the URL name of the list page the web export belongs to
 
 
 def kind(name: str) -> ExportKind:
@@ -274,7 +275,7 @@ def web_export(request, kind_name: str):
             return render(request, "core/export_form.html", {
                 "kind": spec.name, "file_format": file_format, "form": form, "error": error,
                 "count": queryset.count(), "note": spec.masked_note,
-                "back": request.GET.get("back", "")}, status=400 if error else 200)
+                "back": _list_url(spec, params)}, status=400 if error else 200)
         clear, reason = form["clear"], form["reason"]
     export = prepare(kind_name, request.user, params, clear=clear, reason=reason,
                      channel="web", file_format=file_format)
@@ -291,6 +292,17 @@ def web_export(request, kind_name: str):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _list_url(spec: ExportKind, params: dict) -> str:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    if not spec.list_url:
+        return ""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return reverse(spec.list_url) + (f"?{query}" if query else "")
 
 
 def read_back(data: bytes, file_format: str) -> list[list[str]]:

@@ -51,4 +51,5 @@ def rows(queryset, ctx: Context) -> Iterator[list]:
 
 
 ORGANISATIONS = ExportKind(name="organisations", columns=COLUMNS, filtered=filtered, rows=rows,
-                           filter_keys=FILTER_KEYS, numeric=frozenset({"lon", "lat"}))
+                           filter_keys=FILTER_KEYS, numeric=frozenset({"lon", "lat"}),
+                           list_url="organisations:list")

@@ -6,6 +6,7 @@ app_name = "organisations"
 
 urlpatterns = [
     path("", views.organisation_list, name="list"),
+    path("export/", views.organisation_export, name="export"),
     path("<int:pk>/", views.organisation_detail, name="detail"),
     path("<int:pk>/inspections", views.inspection_add, name="inspect"),
 ]

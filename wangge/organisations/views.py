@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from wangge.core.scope import get_scoped_or_404, scoped
-from wangge.organisations import services
+from wangge.core import exporting
+from wangge.core.scope import get_scoped_or_404
+from wangge.organisations import exporter, services
 from wangge.organisations.models import InspectionResult, Organisation, OrgKind, RiskLevel
-from wangge.territory.models import Area
 
 FILTER_KEYS = ["q", "kind", "risk", "area"]
 
@@ -27,27 +27,20 @@ FILTER_KEYS = ["q", "kind", "risk", "area"]
 @login_required
 def organisation_list(request):
     params = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    orgs = scoped(Organisation, request.user).select_related("grid")
-    if params["q"]:
-        orgs = orgs.filter(name__icontains=params["q"]) | orgs.filter(
-            credit_code=params["q"].upper())
-    if params["kind"] in OrgKind.values:
-        orgs = orgs.filter(kind=params["kind"])
-    if params["risk"] in RiskLevel.values:
-        orgs = orgs.filter(risk_level=params["risk"])
-    problem = ""
-    if params["area"]:
-        area = scoped(Area, request.user).filter(code=params["area"]).first()
-        if area is None:
-            problem = _("No area in your jurisdiction has this code.")
-            orgs = orgs.none()
-        else:
-            orgs = orgs.filter(grid__prefix__startswith=area.prefix)
+    orgs, problem = exporter.filtered(request.user, params)
+    orgs = orgs.select_related("grid")
     page = Paginator(orgs.order_by("grid__code", "name", "pk"), 50).get_page(
         request.GET.get("page"))
     return render(request, "organisations/list.html", {
         "page": page, "params": params, "kinds": OrgKind.choices, "risks": RiskLevel.choices,
         "query": urlencode({k: v for k, v in params.items() if v}), "problem": problem})
+
+
+@never_cache
+@login_required
+def organisation_export(request):
+    """The list's rows (its filter, the user's jurisdiction) as CSV or XLSX."""
+    return exporting.web_export(request, "organisations")
 
 
 def _parse_date(value: str) -> dt.date | None:

@@ -6,6 +6,7 @@ app_name = "people"
 
 urlpatterns = [
     path("", views.person_list, name="list"),
+    path("export/", views.person_export, name="export"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/reveal", views.person_reveal, name="reveal"),
 ]

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from wangge.core.scope import get_scoped_or_404, scoped
-from wangge.people import services
+from wangge.core import exporting
+from wangge.core.scope import get_scoped_or_404
+from wangge.people import exporter, services
 from wangge.people.models import Kind, Person, PersonChange, Tag
-from wangge.territory.models import Area
 
 FILTER_KEYS = ["q", "kind", "area", "tag"]
 HISTORY_FIELDS = [("name", _l("Name")), ("kind", _l("Kind")), ("id_number", _l("ID number")),
@@ -27,9 +27,7 @@ HISTORY_FIELDS = [("name", _l("Name")), ("kind", _l("Kind")), ("id_number", _l("
                   ("sensitive_tags", _l("Special groups"))]
 
 
-def visible_tags(user):
-    tags = Tag.objects.all()
-    return tags if services.can_view_sensitive_tags(user) else tags.filter(sensitive=False)
+visible_tags = exporter.visible_tags
 
 
 def _shown_tags(person, user) -> list[Tag]:
@@ -40,23 +38,9 @@ def _shown_tags(person, user) -> list[Tag]:
 @login_required
 def person_list(request):
     params = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    people = scoped(Person, request.user).select_related("area").prefetch_related("tags")
-    if params["q"]:
-        people = people.filter(name__icontains=params["q"])
-    if params["kind"] in Kind.values:
-        people = people.filter(kind=params["kind"])
-    problem = ""
-    if params["area"]:
-        area = scoped(Area, request.user).filter(code=params["area"]).first()
-        if area is None:
-            problem = _("No area in your jurisdiction has this code.")
-            people = people.none()
-        else:
-            people = people.filter(area__prefix__startswith=area.prefix)
+    people, problem = exporter.filtered(request.user, params)
+    people = people.select_related("area").prefetch_related("tags")
     tags = list(visible_tags(request.user))
-    if params["tag"]:
-        tag = next((t for t in tags if str(t.pk) == params["tag"]), None)
-        people = people.filter(tags=tag).distinct() if tag else people.none()
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     rows = [{"person": p, "id_number": services.masked_id(p), "phone": services.masked_phone(p),
              "tags": _shown_tags(p, request.user)} for p in page.object_list]
@@ -64,6 +48,14 @@ def person_list(request):
     return render(request, "people/list.html", {
         "page": page, "rows": rows, "params": params, "kinds": Kind.choices, "tags": tags,
         "query": query, "problem": problem})
+
+
+@never_cache
+@login_required
+def person_export(request):
+    """The list's rows (its filter, the user's jurisdiction) as CSV or XLSX, masked unless the
+    user may see clear values (then a small form asks whether and why); logged."""
+    return exporting.web_export(request, "people")
 
 
 def _history(person, user) -> list[dict]:

@@ -95,7 +95,7 @@ def building_rows(queryset, ctx: Context) -> Iterator[list]:
 
 BUILDINGS = ExportKind(name="buildings", columns=KINDS["buildings"][1],
                        filtered=filtered_buildings, rows=building_rows,
-                       filter_keys=BUILDING_FILTERS, area_key="grid",
+                       filter_keys=BUILDING_FILTERS, area_key="grid", list_url="places:buildings",
                        numeric=frozenset({"id", "lon", "lat", "floors"}))
 
 
@@ -131,7 +131,7 @@ def house_rows(queryset, ctx: Context) -> Iterator[list]:
 
 HOUSES = ExportKind(
     name="houses", columns=KINDS["houses"][1], filtered=filtered_houses, rows=house_rows,
-    filter_keys=HOUSE_FILTERS, area_key="grid", personal=True,
+    filter_keys=HOUSE_FILTERS, area_key="grid", personal=True, list_url="places:houses",
     numeric=frozenset({"building_id", "floor_area_m2"}),
     masked_note=_l("The owners' ID numbers in this file are masked: it cannot be "
                    "re-imported."))

@@ -6,6 +6,8 @@ app_name = "places"
 
 urlpatterns = [
     path("", views.building_list, name="buildings"),
+    path("buildings/export/", views.building_export, name="buildings-export"),
+    path("houses/export/", views.house_export, name="houses-export"),
     path("buildings/<int:pk>/", views.building_detail, name="building"),
     path("buildings/<int:pk>/edit/", views.building_edit, name="building-edit"),
     path("houses/", views.house_list, name="houses"),

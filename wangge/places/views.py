@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from wangge.core import exporting
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services as people
-from wangge.places import services
+from wangge.places import exporter, services
 from wangge.places.models import (
     AddressMatch,
     Building,
@@ -97,27 +98,30 @@ def _residents(houses, *, current_only=True) -> dict[int, list[dict]]:
 @login_required
 def building_list(request):
     params = {k: request.GET.get(k, "").strip() for k in ("q", "grid", "kind")}
-    qs = scoped(Building, request.user).select_related("grid", "address").annotate(
+    qs, problem = exporter.filtered_buildings(request.user, params)
+    qs = qs.select_related("grid", "address").annotate(
         house_count=Count("houses", distinct=True)).order_by("grid__code", "name", "pk")
-    if params["q"]:
-        qs = qs.filter(Q(name__icontains=params["q"])
-                       | Q(address__full_text__icontains=params["q"]))
-    if params["kind"] in BuildingKind.values:
-        qs = qs.filter(kind=params["kind"])
-    problem = ""
-    if params["grid"]:
-        area = scoped(Area, request.user).filter(code=params["grid"]).first()
-        if area is None:
-            problem = _("No area in your jurisdiction has this code.")
-            qs = qs.none()
-        else:
-            qs = qs.filter(grid__prefix__startswith=area.prefix)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "places/building_list.html", {
         "page": page, "params": params, "kinds": BuildingKind.choices, "problem": problem,
         "query": urlencode({k: v for k, v in params.items() if v}),
         "pending": scoped(AddressMatch, request.user).filter(
             state=MatchState.PENDING).count()})
+
+
+@never_cache
+@login_required
+def building_export(request):
+    """The buildings list's rows (its filter, the user's jurisdiction) as CSV or XLSX."""
+    return exporting.web_export(request, "buildings")
+
+
+@never_cache
+@login_required
+def house_export(request):
+    """The houses list's rows as CSV or XLSX; owners' ID numbers masked unless the user may
+    see them (then a small form asks whether and why); logged."""
+    return exporting.web_export(request, "houses")
 
 
 @never_cache
@@ -205,21 +209,10 @@ def building_edit(request, pk: int):
 @login_required
 def house_list(request):
     params = {k: request.GET.get(k, "").strip() for k in ("q", "grid", "usage")}
-    qs = scoped(House, request.user).select_related("building__grid").annotate(
+    qs, problem = exporter.filtered_houses(request.user, params)
+    qs = qs.select_related("building__grid").annotate(
         resident_count=Count("residences", filter=Q(residences__until__isnull=True))).order_by(
         "building__grid__code", "building__name", "unit_no", "room_no", "pk")
-    if params["q"]:
-        qs = qs.filter(building__name__icontains=params["q"])
-    if params["usage"] in Usage.values:
-        qs = qs.filter(usage=params["usage"])
-    problem = ""
-    if params["grid"]:
-        area = scoped(Area, request.user).filter(code=params["grid"]).first()
-        if area is None:
-            problem = _("No area in your jurisdiction has this code.")
-            qs = qs.none()
-        else:
-            qs = qs.filter(building__grid__prefix__startswith=area.prefix)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "places/house_list.html", {
         "page": page, "params": params, "usages": Usage.choices, "problem": problem,

@@ -54,4 +54,5 @@ def rows(queryset, ctx: Context) -> Iterator[list]:
 
 
 COMPONENTS = ExportKind(name="components", columns=COLUMNS, filtered=filtered, rows=rows,
-                        filter_keys=FILTER_KEYS, numeric=frozenset({"lon", "lat"}))
+                        filter_keys=FILTER_KEYS, numeric=frozenset({"lon", "lat"}),
+                        list_url="things:list")

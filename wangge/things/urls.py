@@ -6,5 +6,6 @@ app_name = "things"
 
 urlpatterns = [
     path("", views.component_list, name="list"),
+    path("export/", views.component_export, name="export"),
     path("<str:code>/", views.component_detail, name="detail"),
 ]
