@@ -29,7 +29,7 @@ class ChangeSource(models.TextChoices):
     """The channel, the first word of ``source`` (an import adds its file name)."""
 
     WEB = "web", _("web page")
-    PHONE = "phone", _("phone")
+    PHONE = "phone", _("phone page")
     IMPORT = "import", _("import")
     API = "api", _("API")
     SYSTEM = "system", _("system")
@@ -42,7 +42,7 @@ class ChangeRecord(models.Model):
                               blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
-    source = models.CharField(_("source"), max_length=200, default=ChangeSource.WEB)
+    source = models.CharField(_("change source"), max_length=200, default=ChangeSource.WEB)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     area = models.ForeignKey("territory.Area", verbose_name=_("area"), null=True, blank=True,

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core.history import StaleRecord, check_version
@@ -91,6 +92,7 @@ def history_row(org: Organisation, *, actor, before: dict | None, source: str):
         return None
     return OrganisationChange(
         organisation=org, actor=actor, source=(source or "web")[:200], area=org.grid,
+        at=org.updated_at or timezone.now(),
         action=ChangeAction.CREATED if before is None else ChangeAction.UPDATED,
         before=None if before is None else snapshot(before), after=snapshot(after))
 

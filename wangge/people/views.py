@@ -1,24 +1,43 @@
-"""People pages: the list with filters and the detail with its history. Every query is scoped
-to the user's jurisdiction; ID numbers and phones are shown masked, the clear ID number only
-through the reveal form (permitted users, a reason, an access-log row)."""
+"""People pages: the list with filters, the detail with its history, and the register and edit
+forms (roles that keep base data only, wangge.core.permissions). Every query is scoped to the
+user's jurisdiction; ID numbers and phones are shown masked, the clear ID number only through
+the reveal form (permitted users, a reason, an access-log row) and never in the edit form,
+where an empty ID number or phone keeps the current one."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from urllib.parse import urlencode
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wangge.core import exporting
-from wangge.core.scope import get_scoped_or_404
+from wangge.core.editing import (
+    VersionedForm,
+    add_service_errors,
+    bind_current_version,
+    changes_since,
+    require_editor,
+)
+from wangge.core.history import StaleRecord, check_version, history_entries, version_of
+from wangge.core.identifiers import IdentifierError, normalize_id_number
+from wangge.core.permissions import can_edit_base_data
+from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import exporter, services
 from wangge.people.models import Kind, Person, PersonChange, Tag
+from wangge.territory.models import Area
 
 FILTER_KEYS = ["q", "kind", "area", "tag"]
 HISTORY_FIELDS = [("name", _l("Name")), ("kind", _l("Kind")), ("id_number", _l("ID number")),
@@ -47,7 +66,7 @@ def person_list(request):
     query = urlencode({k: v for k, v in params.items() if v})
     return render(request, "people/list.html", {
         "page": page, "rows": rows, "params": params, "kinds": Kind.choices, "tags": tags,
-        "query": query, "problem": problem})
+        "query": query, "problem": problem, "can_edit": can_edit_base_data(request.user)})
 
 
 @never_cache
@@ -58,28 +77,15 @@ def person_export(request):
     return exporting.web_export(request, "people")
 
 
-def _history(person, user) -> list[dict]:
-    see_sensitive = services.can_view_sensitive_tags(user)
-    entries = []
-    for change in PersonChange.objects.filter(person=person).select_related("actor"):
-        before, after = change.before or {}, change.after or {}
-        fields = []
-        for key, label in HISTORY_FIELDS:
-            if key == "sensitive_tags" and not see_sensitive:
-                continue
-            old, new = before.get(key), after.get(key)
-            if change.before is not None and old == new:
-                continue
-            if change.before is None and not new:
-                continue
-            if key == "kind":
-                old, new = (Kind(v).label if v in Kind.values else v for v in (old, new))
-            if isinstance(new, list) or isinstance(old, list):
-                old, new = "、".join(old or []), "、".join(new or [])
-            fields.append({"label": label, "before": old, "after": new})
-        if fields:
-            entries.append({"change": change, "fields": fields})
-    return entries
+def _display(key, value):
+    if key == "kind" and value in Kind.values:
+        return Kind(value).label
+    return value
+
+
+def _history(changes, user) -> list[dict]:
+    hide = () if services.can_view_sensitive_tags(user) else ("sensitive_tags",)
+    return history_entries(changes, dict(HISTORY_FIELDS), display=_display, hide=hide)
 
 
 def _detail(request, person, revealed=None, reveal_error="", status=200):
@@ -88,7 +94,8 @@ def _detail(request, person, revealed=None, reveal_error="", status=200):
         "id_number": services.masked_id(person),
         "phone": services.masked_phone(person),
         "tags": _shown_tags(person, request.user),
-        "history": _history(person, request.user),
+        "history": _history(PersonChange.objects.filter(person=person), request.user),
+        "can_edit": can_edit_base_data(request.user),
         "can_reveal": services.can_view_full_id(request.user),
         "revealed": revealed,
         "reveal_error": reveal_error,
@@ -114,3 +121,186 @@ def person_reveal(request, pk: int):
         return _detail(request, person, reveal_error=_("Say why you need the full ID number."),
                        status=400)
     return _detail(request, person, revealed=revealed)
+
+
+# --- register and edit ------------------------------------------------------------------------
+AREA_OPTIONS_LIMIT = 1000
+SERVICE_ERRORS = [
+    (re.compile(r"^already registered as (?P<name>.+) \((?P<id>[^()]+)\)$"),
+     _l("This ID number is already registered as %(name)s (%(id)s).")),
+    (re.compile(r"^already registered \((?P<id>[^()]+)\) in another jurisdiction$"),
+     _l("This ID number (%(id)s) is already registered in another jurisdiction.")),
+    (re.compile(r"^already registered$"), _l("This ID number is already registered.")),
+    (re.compile(r"^you may not set special-group tags$"),
+     _l("You may not set special-group tags.")),
+]
+
+
+def _translate_error(message: str) -> str:
+    for pattern, text in SERVICE_ERRORS:
+        found = pattern.match(message)
+        if found:
+            return str(text) % found.groupdict()
+    return message
+
+
+def _person_areas(user):
+    return scoped(Area, user).filter(level__in=services.PERSON_LEVELS)
+
+
+class PersonForm(VersionedForm):
+    name = forms.CharField(label=_l("Name"), max_length=50)
+    kind = forms.ChoiceField(label=_l("Kind"), choices=Kind.choices)
+    id_number = forms.CharField(
+        label=_l("ID number"), max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "autocapitalize": "characters"}))
+    phone = forms.CharField(label=_l("Phone"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                          "inputmode": "tel"}))
+    clear_phone = forms.BooleanField(label=_l("Remove the phone number"), required=False)
+    area = forms.CharField(label=_l("Grid or community"), max_length=18,
+                           help_text=_l("The code of a grid or community in your "
+                                        "jurisdiction."),
+                           widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                         "autocomplete": "off"}))
+    address = forms.CharField(label=_l("Address"), max_length=200, required=False)
+    tags = forms.ModelMultipleChoiceField(label=_l("Tags"), queryset=Tag.objects.none(),
+                                          required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, person: Person | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.person = user, person
+        self.fields["tags"].queryset = visible_tags(user)
+        if person is None:
+            del self.fields["clear_phone"]
+        else:
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _(
+                "Now %(masked)s. Leave empty to keep it.") % {"masked": services.masked_id(person)}
+            current_phone = services.masked_phone(person)
+            if current_phone:
+                self.fields["phone"].help_text = _(
+                    "Now %(masked)s. Leave empty to keep it.") % {"masked": current_phone}
+            else:
+                del self.fields["clear_phone"]
+        if _person_areas(user).count() <= AREA_OPTIONS_LIMIT:
+            self.fields["area"].widget.attrs["list"] = "area-options"
+
+    def clean_id_number(self):
+        raw = self.cleaned_data["id_number"].strip()
+        if not raw:
+            return ""
+        try:
+            return normalize_id_number(raw)
+        except IdentifierError as exc:
+            raise ValidationError(_("This is not a valid ID number: %(reason)s.")
+                                  % {"reason": exc}) from None
+
+    def clean_phone(self):
+        try:
+            return services.normalize_phone(self.cleaned_data["phone"])
+        except IdentifierError:
+            raise ValidationError(_("A phone number has 7 to 15 digits.")) from None
+
+    def clean_area(self):
+        code = self.cleaned_data["area"].strip()
+        area = _person_areas(self.user).filter(code=code).first()
+        if area is None:
+            raise ValidationError(_("No grid or community in your jurisdiction has this "
+                                    "code."))
+        return area
+
+    def changes(self) -> dict:
+        """The fields for ``services.update_person``: an empty ID number or phone keeps it."""
+        data = self.cleaned_data
+        changes = {"name": data["name"], "kind": data["kind"], "area": data["area"],
+                   "address": data["address"], "tags": list(data["tags"])}
+        if data["id_number"]:
+            changes["id_number"] = data["id_number"]
+        if data.get("clear_phone"):
+            changes["phone"] = ""
+        elif data["phone"]:
+            changes["phone"] = data["phone"]
+        return changes
+
+
+def _person_initial(person: Person, user) -> dict:
+    see_all = services.can_view_sensitive_tags(user)
+    return {"name": person.name, "kind": person.kind, "area": person.area.code,
+            "address": person.address, "version": version_of(person),
+            "tags": [t.pk for t in person.tags.all() if see_all or not t.sensitive]}
+
+
+def _stale_history(person, version: str, user) -> list[dict]:
+    # history rows are stamped a moment after the person is saved
+    changes = PersonChange.objects.filter(person=person)
+    entries = _history(changes_since(changes, version, slack=dt.timedelta(seconds=1)), user)
+    return entries or _history(changes[:1], user)
+
+
+def _person_edit(request, person: Person | None):
+    require_editor(request.user)
+    is_new = person is None
+    form = PersonForm(request.POST or None, user=request.user, person=person,
+                      initial=None if is_new else _person_initial(person, request.user))
+    stale = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                if is_new:
+                    data = form.cleaned_data
+                    saved = services.register_person(
+                        request.user, name=data["name"], kind=data["kind"],
+                        id_number=data["id_number"], phone=data["phone"], area=data["area"],
+                        address=data["address"], tags=list(data["tags"]), source="web")
+                else:
+                    with transaction.atomic():
+                        saved = Person.objects.select_for_update().get(pk=person.pk)
+                        check_version(saved, form.cleaned_data["version"])
+                        services.update_person(request.user, saved, source="web",
+                                               **form.changes())
+            except StaleRecord:
+                person.refresh_from_db()
+                stale = _stale_history(person, form.cleaned_data["version"], request.user)
+                form = bind_current_version(PersonForm, request, person, user=request.user,
+                                            person=person)
+                status = 409
+            except ValidationError as exc:
+                add_service_errors(form, exc, translate=_translate_error)
+            except PermissionDenied:
+                form.add_error("area", _("This is outside your jurisdiction."))
+            else:
+                messages.success(request, _("Person saved."))
+                return redirect("people:detail", pk=saved.pk)
+    list_url = reverse("people:list")
+    if is_new:
+        title = _("Register a person")
+        crumbs = [(list_url, _("People")), ("", title)]
+        cancel = list_url
+    else:
+        title = _("Edit person")
+        cancel = reverse("people:detail", args=[person.pk])
+        crumbs = [(list_url, _("People")), (cancel, person.name), ("", _("Edit"))]
+    areas = _person_areas(request.user)
+    options = [] if "list" not in form.fields["area"].widget.attrs else [
+        (a.code, a.name) for a in areas.order_by("code").only("code", "name")]
+    return render(request, "core/edit.html", {
+        "title": title, "crumbs": crumbs, "form": form, "stale": stale,
+        "cancel_url": cancel, "datalists": {"area-options": options} if options else {}},
+        status=status)
+
+
+@never_cache
+@login_required
+def person_new(request):
+    return _person_edit(request, None)
+
+
+@never_cache
+@login_required
+def person_edit(request, pk: int):
+    return _person_edit(request, get_scoped_or_404(Person, request.user, pk=pk))

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wangge.core import exporting
+from wangge.core.history import history_entries
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services as people
 from wangge.places import exporter, services
@@ -65,21 +66,7 @@ def _display(key, value):
 
 
 def history(changes) -> list[dict]:
-    entries = []
-    for change in changes.select_related("actor")[:200]:
-        before, after = change.before or {}, change.after or {}
-        fields = []
-        for key in after or before:
-            old, new = before.get(key), after.get(key)
-            if change.before is not None and old == new:
-                continue
-            if change.before is None and new in (None, "", False):
-                continue
-            fields.append({"label": HISTORY_LABELS.get(key, key),
-                           "before": _display(key, old), "after": _display(key, new)})
-        if fields:
-            entries.append({"change": change, "fields": fields})
-    return entries
+    return history_entries(changes, HISTORY_LABELS, display=_display)
 
 
 def _residents(houses, *, current_only=True) -> dict[int, list[dict]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from wangge.core.history import StaleRecord, build_change, check_version
 from wangge.things.models import Component, ComponentChange
@@ -46,7 +47,7 @@ def history_row(component: Component, *, actor, before: dict | None, source: str
     when nothing changed (for callers that write rows in bulk, like the importer)."""
     return build_change(ComponentChange, actor=actor, before=before, after=snapshot(component),
                         source=source, area=component.grid, component=component,
-                        code=component.code)
+                        code=component.code, at=component.updated_at or timezone.now())
 
 
 @transaction.atomic
@@ -62,7 +63,7 @@ def save_component(actor, component: Component | None = None, *, source: str = "
         if (actor is not None
                 and not Component.objects.visible_to(actor).filter(pk=component.pk).exists()):
             raise PermissionDenied("the component lies outside your jurisdiction")
-        stored = Component.objects.select_for_update().select_related(
+        stored = Component.objects.select_for_update(of=("self",)).select_related(
             "grid", "owner_department", "maintainer_department").get(pk=component.pk)
         check_version(stored, expected_version)
         before = snapshot(stored)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
                 ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted')], max_length=10, verbose_name='action')),
-                ('source', models.CharField(default='web', max_length=200, verbose_name='source')),
+                ('source', models.CharField(default='web', max_length=200, verbose_name='change source')),
                 ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
                 ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
                 ('subject', models.CharField(choices=[('organisation', 'Organisation'), ('inspection', 'Inspection')], default='organisation', max_length=12, verbose_name='subject')),

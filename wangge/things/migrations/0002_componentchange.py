@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
                 ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted')], max_length=10, verbose_name='action')),
-                ('source', models.CharField(default='web', max_length=200, verbose_name='source')),
+                ('source', models.CharField(default='web', max_length=200, verbose_name='change source')),
                 ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
                 ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
                 ('code', models.CharField(db_index=True, max_length=16, verbose_name='component code')),
