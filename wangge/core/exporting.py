@@ -65,6 +65,7 @@ class ExportKind:
     numeric: frozenset[str] = frozenset()  # written as numbers in XLSX
     masked_note: str = ""
     list_url: str = ""  # the URL name of the list page the web export belongs to
+    label: str = ""  # what the export form calls the rows
 
 
 def kind(name: str) -> ExportKind:
@@ -273,7 +274,8 @@ def web_export(request, kind_name: str):
             queryset, _problem = spec.filtered(request.user, {k: v.strip() for k, v in
                                                               params.items() if v.strip()})
             return render(request, "core/export_form.html", {
-                "kind": spec.name, "file_format": file_format, "form": form, "error": error,
+                "kind": spec.name, "label": spec.label or spec.name,
+                "file_format": file_format, "form": form, "error": error,
                 "count": queryset.count(), "note": spec.masked_note,
                 "back": _list_url(spec, params)}, status=400 if error else 200)
         clear, reason = form["clear"], form["reason"]

@@ -82,5 +82,5 @@ def rows(queryset, ctx: Context) -> Iterator[list]:
 
 PEOPLE = ExportKind(
     name="people", columns=COLUMNS, filtered=filtered, rows=rows, filter_keys=FILTER_KEYS,
-    personal=True, list_url="people:list",
+    personal=True, list_url="people:list", label=_l("People"),
     masked_note=_l("ID numbers and phones in this file are masked: it cannot be re-imported."))

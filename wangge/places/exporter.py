@@ -132,6 +132,7 @@ def house_rows(queryset, ctx: Context) -> Iterator[list]:
 HOUSES = ExportKind(
     name="houses", columns=KINDS["houses"][1], filtered=filtered_houses, rows=house_rows,
     filter_keys=HOUSE_FILTERS, area_key="grid", personal=True, list_url="places:houses",
+    label=_l("Houses"),
     numeric=frozenset({"building_id", "floor_area_m2"}),
     masked_note=_l("The owners' ID numbers in this file are masked: it cannot be "
                    "re-imported."))

@@ -157,8 +157,8 @@ def snapshot(kind) -> list:
 def test_a_reimported_export_changes_nothing(base_data, tmp_path, kind, file_format):
     target = tmp_path / f"{kind}.{file_format}"
     before, history = snapshot(kind), history_counts()
-    _out, err = run_export(kind, "-o", str(target))
-    assert f"{COUNTS[kind]} {kind} written" in err
+    out, _err = run_export(kind, "-o", str(target))
+    assert f"{COUNTS[kind]} {kind} written" in out
     table = exporting.read_back(target.read_bytes(), file_format)
     assert table[0] == exporting.kind(kind).columns
     assert len(table) == COUNTS[kind] + 1

@@ -67,6 +67,13 @@ class Command(BaseCommand):
             except BrokenPipeError:  # `wangge export people | head`
                 return
         progress.finish(done)
+        # the summary goes where the progress went: stderr when the table is on stdout
+        report = self.stdout if output else self.stderr
         where = output or "standard output"
-        note = f" — {export.note}" if export.note else ""
-        self.stderr.write(f"{done:,} {kind} written to {where}{note}")
+        report.write(self.style.SUCCESS(f"{done:,} {kind} written to {where}"), style_func=_plain)
+        if export.note:
+            report.write(self.style.WARNING(export.note), style_func=_plain)
+
+
+def _plain(text: str) -> str:
+    return text
