@@ -30,6 +30,8 @@ from django.utils import timezone
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
+XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
+WEB_XLSX_MAX_ROWS = 200_000  # built before the download starts: larger ones as CSV (streamed)
 
 # kind → "module:attribute" of its ExportKind, imported when first used
 REGISTRY = {
@@ -240,6 +242,10 @@ def prepare(kind_name: str, actor, params: dict | None = None, *, clear: bool | 
     export = Export(kind=spec, actor=actor, params=params, queryset=queryset,
                     clear=clear if spec.personal else True, count=queryset.count(),
                     problem=problem)
+    limit = WEB_XLSX_MAX_ROWS if channel == "web" else XLSX_MAX_ROWS
+    if file_format == "xlsx" and export.count > limit:
+        raise ValidationError({"format": f"{export.count:,} rows are more than an Excel file "
+                                         f"takes here ({limit:,}): export them as CSV"})
     if spec.personal:
         from wangge.people import services
 
@@ -279,8 +285,15 @@ def web_export(request, kind_name: str):
                 "count": queryset.count(), "note": spec.masked_note,
                 "back": _list_url(spec, params)}, status=400 if error else 200)
         clear, reason = form["clear"], form["reason"]
-    export = prepare(kind_name, request.user, params, clear=clear, reason=reason,
-                     channel="web", file_format=file_format)
+    try:
+        export = prepare(kind_name, request.user, params, clear=clear, reason=reason,
+                         channel="web", file_format=file_format)
+    except ValidationError:  # too many rows for Excel
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        messages.error(request, _("Too many rows for an Excel file: export them as CSV."))
+        return redirect(_list_url(spec, params) or "/")
     name = export.filename(file_format)
     if file_format == "xlsx":
         spool = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)

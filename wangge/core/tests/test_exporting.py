@@ -333,6 +333,23 @@ def test_a_permitted_user_says_why_before_a_clear_export(base_data, users, clien
     assert ExportLog.objects.filter(clear=False).count() == 1
 
 
+def test_too_many_rows_for_excel_are_refused_before_anything_is_written(base_data, users, client,
+                                                                      monkeypatch, tmp_path):
+    from wangge.people.models import ExportLog
+
+    monkeypatch.setattr(exporting, "WEB_XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(exporting, "XLSX_MAX_ROWS", 2)
+    client.force_login(users["district"])
+    response = client.get(reverse("places:houses-export"), {"format": "xlsx"})
+    assert response.status_code == 302 and response["Location"] == reverse("places:houses")
+    assert client.get(reverse("places:houses-export"), {"format": "csv"}).status_code == 200
+    target = tmp_path / "people.xlsx"
+    with pytest.raises(CommandError, match="CSV"):
+        run_export("people", "-o", str(target))
+    assert not target.exists()
+    assert ExportLog.objects.filter(file_format="xlsx").count() == 0
+
+
 def test_an_unpermitted_user_cannot_ask_for_clear_values(base_data, users, client):
     from wangge.people.models import ExportLog
 

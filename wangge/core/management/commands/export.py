@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from wangge.core import exporting
@@ -51,6 +51,8 @@ class Command(BaseCommand):
                                        file_format=file_format)
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
         if export.problem:
             raise CommandError(f"--area {area}: {export.problem}")
         # progress goes to stderr when the table itself goes to stdout
