@@ -133,11 +133,18 @@ def generate_cameras(count: int, seed: int, sampler: syn.GridSampler, pools) -> 
         raise RuntimeError("at most 999,999 synthetic cameras (a 6-digit serial)")
     grid_index, _orgs, _buildings, components = pools
     county = sampler.county_code
+    # surveillance poles first, then lamps and traffic lights, each in a random order: one
+    # camera per component until they run out
+    shuffle = syn.block_rng(seed, CAMERA_STREAM, 10**6)
+    poles = [k for k, row in enumerate(components) if row[0][6:10] == "5602"]
+    others = [k for k, row in enumerate(components) if row[0][6:10] != "5602"]
+    order = [poles[k] for k in shuffle.permutation(len(poles))] + \
+        [others[k] for k in shuffle.permutation(len(others))]
+    used = 0
     records = []
     for block, start, n in syn.blocks(count):
         rng = syn.block_rng(seed, CAMERA_STREAM, block)
         on_component = (rng.random(n) < ON_COMPONENT).tolist()
-        pick = rng.integers(0, 2**62, n)
         grids = sampler.pick(rng, n)
         lons, lats = sampler.points(grids, rng)
         types = rng.choice(CAMERA_TYPES, n).tolist()
@@ -150,8 +157,8 @@ def generate_cameras(count: int, seed: int, sampler: syn.GridSampler, pools) -> 
             device_id = f"{county}00001320{serial:06d}"
             component = ""
             if components and on_component[i]:
-                component, comp_name, grid_id, lon, lat = components[int(pick[i]
-                                                                         % len(components))]
+                component, comp_name, grid_id, lon, lat = components[order[used % len(order)]]
+                used += 1
                 g = grid_index[grid_id]
                 name = f"{comp_name}{types[i]}"
             else:
@@ -174,7 +181,7 @@ def generate_cameras(count: int, seed: int, sampler: syn.GridSampler, pools) -> 
 
 @transaction.atomic
 def create_devices(sensors: int, cameras: int, seed: int,
-                   sampler: syn.GridSampler | None = None, batch_size: int = 2000) -> dict:
+                   sampler: syn.GridSampler | None = None) -> dict:
     """Makes sure the first ``sensors`` synthetic sensors and ``cameras`` cameras exist (at
     the organisations, buildings and components there are now); returns the counts."""
     from wangge.organisations.models import OrganisationDevice
@@ -185,17 +192,17 @@ def create_devices(sensors: int, cameras: int, seed: int,
         generate_cameras(cameras, seed, sampler, pools)
     existing = set(Device.objects.values_list("device_id", flat=True))
     fresh = [r for r in records if r["device_id"] not in existing]
-    objects = [Device(**{k: v for k, v in r.items() if k != "organisation_id"}) for r in fresh]
-    Device.objects.bulk_create(objects, batch_size=batch_size)
-    links = [(r, d) for r, d in zip(fresh, objects, strict=True) if r.get("organisation_id")]
-    if links and links[0][1].pk is None:  # a backend that returns no ids
-        ids = dict(Device.objects.filter(device_id__in=[d.device_id for _r, d in links])
-                   .values_list("device_id", "pk"))
-        for _r, device in links:
-            device.pk = ids[device.device_id]
-    OrganisationDevice.objects.bulk_create(
-        [OrganisationDevice(organisation_id=r["organisation_id"], device_id=d.pk)
-         for r, d in links], batch_size=batch_size)
+    columns = ("device_id", "kind", "name", "lon", "lat", "grid_id", "building", "component",
+               "stream_url", "active")
+    before = syn.bulk_insert(Device, [
+        {"building": "", "component": "", "stream_url": "", "platform_id": None,
+         "key_digest": "", **{k: r[k] for k in columns if k in r}} for r in fresh])
+    linked = [r for r in fresh if r.get("organisation_id")]
+    if linked:
+        ids = dict(Device.objects.filter(pk__gt=before).values_list("device_id", "pk"))
+        syn.bulk_insert(OrganisationDevice, [
+            {"organisation_id": r["organisation_id"], "device_id": ids[r["device_id"]]}
+            for r in linked])
     made_cameras = sum(1 for r in fresh if r["kind"] == DeviceKind.CAMERA)
     return {"sensors": len(fresh) - made_cameras, "cameras": made_cameras,
-            "linked": len(links), "existing": len(records) - len(fresh)}
+            "linked": len(linked), "existing": len(records) - len(fresh)}

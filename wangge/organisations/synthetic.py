@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from wangge.core.identifiers import USCC_ALPHABET, uscc_check_character
 from wangge.organisations.models import (
+    SMALL_PLACE_KINDS,
     Inspection,
     InspectionResult,
     Organisation,
@@ -70,6 +71,8 @@ SHOP_WORDS = [("五金店", "五金零售"), ("建材商行", "建材批发零�
 SMALL_SHOP_WORDS = [("便利店", "日用百货零售"), ("小卖部", "日用百货零售"),
                     ("杂货店", "日用百货零售"), ("烟酒店", "烟酒零售"), ("水果店", "水果零售"),
                     ("粮油店", "粮油零售")]
+SECTORS = ["石材", "水暖", "陶瓷", "鞋服", "青年", "茶业", "餐饮", "建材", "总"]
+COOPERATIVES = ["茶叶", "果蔬", "养殖", "花卉苗木", "食用菌", "农机"]
 SMALL_RESTAURANT_WORDS = ["面线糊店", "牛肉羹店", "小吃店", "快餐店", "土笋冻店", "烧肉粽店",
                           "卤面馆", "沙县小吃", "早餐店", "排档"]
 SMALL_WORKSHOP_WORDS = [("石材加工作坊", "石材加工"), ("豆腐坊", "食品加工"),
@@ -158,8 +161,8 @@ def generate(count: int, seed: int, sampler: syn.GridSampler) -> list[dict]:
         lons, lats = sampler.points(grids, rng)
         trade_idx = _weighted(rng, n, trade_weights)
         own_trade = rng.random(n) < 0.5
-        first = rng.choice(TRADE_FIRST, n).tolist()
-        second = rng.choice(TRADE_SECOND, n).tolist()
+        first = rng.integers(0, len(TRADE_FIRST), n).tolist()
+        second = rng.integers(0, len(TRADE_SECOND), n).tolist()
         template = rng.integers(0, 100, n).tolist()
         pick = rng.integers(0, 1_000_000, n).tolist()
         roads = rng.choice(syn.ROADS, n).tolist()
@@ -180,71 +183,30 @@ def generate(count: int, seed: int, sampler: syn.GridSampler) -> list[dict]:
             g = int(grids[i])
             place = sampler.places[g]
             town = syn.short_township(place.township)
-            trade_name = first[i] + second[i]
-            surname = contacts[i][0]
-            industry = ""
-            code = ""
-            risks = KINDS[kind][1]
+            trade = None
             if kind == OrgKind.ENTERPRISE:
                 trade = trades[int(trade_idx[i])]
                 if own_trade[i] and town in TOWNSHIP_TRADES:
                     trade = TOWNSHIP_TRADES[town]
-                words, industry, risks = TRADES[trade]
-                word = words[pick[i] % len(words)]
-                if template[i] < 45:
-                    name = f"{county}{town}{trade_name}{word}有限公司"
-                elif template[i] < 85:
-                    name = f"{county}{trade_name}{word}有限公司"
-                elif template[i] < 93:
-                    name = f"福建{trade_name}{word}股份有限公司"
-                else:
-                    name = f"{county}{town}{trade_name}{word}厂"
-                code = credit_code("91", region, bodies_new[i] if new_style[i] else bodies_old[i])
-            elif kind == OrgKind.SHOP:
-                word, industry = SHOP_WORDS[pick[i] % len(SHOP_WORDS)]
-                name = f"{county}{town}{trade_name}{word}"
-                code = credit_code("92", region, bodies_new[i])
-            elif kind == OrgKind.SMALL_SHOP:
-                word, industry = SMALL_SHOP_WORDS[pick[i] % len(SMALL_SHOP_WORDS)]
-                name = (f"{place.village}{trade_name}{word}" if template[i] < 60
-                        else f"{surname}记{word}")
-            elif kind == OrgKind.SMALL_RESTAURANT:
-                word = SMALL_RESTAURANT_WORDS[pick[i] % len(SMALL_RESTAURANT_WORDS)]
-                industry = "餐饮"
-                name = (f"{surname}记{word}" if template[i] < 55
-                        else f"{town}{trade_name}{word}")
-            elif kind == OrgKind.SMALL_WORKSHOP:
-                word, industry = SMALL_WORKSHOP_WORDS[pick[i] % len(SMALL_WORKSHOP_WORDS)]
-                name = f"{place.village}{trade_name}{word}"
-            elif kind == OrgKind.SMALL_VENUE:
-                word, industry = SMALL_VENUE_WORDS[pick[i] % len(SMALL_VENUE_WORDS)]
-                name = f"{town}{trade_name}{word}"
-            elif kind == OrgKind.SOCIAL:
-                industry = "社会服务"
-                variant = template[i] % 6
-                if variant == 0:
-                    name, kind_code = f"{place.village}老年人协会", "51"
-                elif variant == 1:
-                    name, kind_code = f"{county}{town}商会", "51"
-                elif variant == 2:
-                    name, kind_code = f"{county}{trade_name}社会工作服务中心", "52"
-                elif variant == 3:
-                    name, kind_code = f"{county}{town}{trade_name}幼儿园", "52"
-                    industry = "学前教育"
-                elif variant == 4:
-                    name, kind_code = f"{place.village}志愿者协会", "51"
-                else:
-                    name, kind_code = f"{county}{trade_name}慈善基金会", "53"
-                code = credit_code(kind_code, region, bodies_social[i])
-            else:
-                name = f"{county}{place.township}{place.village}股份经济合作社"
-                industry = "农村集体经济"
-                code = credit_code("N2", region, bodies_village[i])
-            if kind in (OrgKind.SMALL_SHOP, OrgKind.SMALL_RESTAURANT, OrgKind.SMALL_WORKSHOP,
-                        OrgKind.SMALL_VENUE) and licensed[i]:
-                code = credit_code("92", region, bodies_new[i])
-                industry = industry or "个体经营"
+            # the first name no earlier organisation has: another 字号 on each attempt
+            for attempt in range(50):
+                name, industry, authority, risks = _name(
+                    kind, trade, county, town, place.village, first[i] + attempt,
+                    second[i] + 3 * attempt, template[i], pick[i] + attempt, contacts[i][0])
+                if name not in used_names:
+                    break
             name = _unique(name, used_names)
+            if kind in SMALL_PLACE_KINDS and licensed[i]:
+                authority = "92"  # a licensed 个体工商户
+            if authority.startswith("5"):  # registered with 民政
+                body = bodies_social[i]
+            elif authority.startswith("N"):  # with the agriculture department
+                body = bodies_village[i]
+            elif authority == "91" and not new_style[i]:  # before 2015: the old code
+                body = bodies_old[i]
+            else:
+                body = bodies_new[i]
+            code = credit_code(authority, region, body) if authority else ""
             if code:
                 while code in used_codes:  # vanishingly rare; keep the code valid and unique
                     code = credit_code(code[:2], region, _next_body(code[8:16]))
@@ -260,6 +222,62 @@ def generate(count: int, seed: int, sampler: syn.GridSampler) -> list[dict]:
                 "inspections": _inspection_count(risk, inspect_draw[i]),
             })
     return records[:count]
+
+
+def _name(kind, trade, county, town, village, a, b, template, pick, surname):
+    """``(name, industry, credit-code authority and type, risk weights)`` of one
+    organisation; ``a`` and ``b`` choose the 字号, ``pick`` the words."""
+    trade_name = TRADE_FIRST[a % len(TRADE_FIRST)] + TRADE_SECOND[b % len(TRADE_SECOND)]
+    risks = KINDS[kind][1]
+    # the owner's shop sign: 陈记, 阿明, 老陈, 陈明 …
+    given = syn.GIVEN[pick % len(syn.GIVEN)]
+    owner = (f"{surname}记", f"阿{given}", f"老{surname}", f"{surname}{given}")[pick // 7 % 4]
+    if kind == OrgKind.ENTERPRISE:
+        words, industry, risks = TRADES[trade]
+        word = words[pick % len(words)]
+        if template < 45:
+            return f"{county}{town}{trade_name}{word}有限公司", industry, "91", risks
+        if template < 85:
+            return f"{county}{trade_name}{word}有限公司", industry, "91", risks
+        if template < 93:
+            return f"福建{trade_name}{word}股份有限公司", industry, "91", risks
+        return f"{county}{town}{trade_name}{word}厂", industry, "91", risks
+    if kind == OrgKind.SHOP:
+        word, industry = SHOP_WORDS[pick % len(SHOP_WORDS)]
+        return f"{county}{town}{trade_name}{word}", industry, "92", risks
+    if kind == OrgKind.SMALL_SHOP:
+        word, industry = SMALL_SHOP_WORDS[pick % len(SMALL_SHOP_WORDS)]
+        name = f"{village}{trade_name}{word}" if template < 60 else f"{owner}{word}"
+        return name, industry, "", risks
+    if kind == OrgKind.SMALL_RESTAURANT:
+        word = SMALL_RESTAURANT_WORDS[pick % len(SMALL_RESTAURANT_WORDS)]
+        name = f"{owner}{word}" if template < 55 else f"{town}{trade_name}{word}"
+        return name, "餐饮", "", risks
+    if kind == OrgKind.SMALL_WORKSHOP:
+        word, industry = SMALL_WORKSHOP_WORDS[pick % len(SMALL_WORKSHOP_WORDS)]
+        return f"{village}{trade_name}{word}", industry, "", risks
+    if kind == OrgKind.SMALL_VENUE:
+        word, industry = SMALL_VENUE_WORDS[pick % len(SMALL_VENUE_WORDS)]
+        return f"{town}{trade_name}{word}", industry, "", risks
+    if kind == OrgKind.SOCIAL:  # 51 社会团体, 52 民办非企业单位, 53 基金会
+        variant = (template + pick) % 6
+        if variant == 0:
+            return f"{village}老年人协会", "社会服务", "51", risks
+        if variant == 1:
+            sector = SECTORS[pick % len(SECTORS)]
+            return f"{county}{town}{sector}商会", "社会服务", "51", risks
+        if variant == 2:
+            return f"{county}{trade_name}社会工作服务中心", "社会服务", "52", risks
+        if variant == 3:
+            return f"{county}{town}{trade_name}幼儿园", "学前教育", "52", risks
+        if variant == 4:
+            return f"{village}志愿者协会", "社会服务", "51", risks
+        return f"{county}{trade_name}慈善基金会", "社会服务", "53", risks
+    # other: the village's collective (N2, 农业部门) or a farmers' cooperative (93)
+    if (template + pick) % 3 == 0:
+        return f"{county}{town}{village}股份经济合作社", "农村集体经济", "N2", risks
+    product = COOPERATIVES[pick % len(COOPERATIVES)]
+    return f"{county}{town}{trade_name}{product}专业合作社", "农民专业合作社", "93", risks
 
 
 def _bucket(draw: float, weights) -> int:
@@ -325,25 +343,26 @@ def _inspectors(sampler: syn.GridSampler) -> tuple[dict[int, int], list[int]]:
     return per_grid, departments
 
 
-def _inspection_rows(org: Organisation, record: dict, rng, inspectors: list[int],
-                     today: dt.date) -> list[Inspection]:
+def _inspection_rows(org_id: int, record: dict, rng, inspectors: list[int],
+                     today: dt.date) -> list[dict]:
     """``record['inspections']`` inspections over the last 18 months, the oldest first, each
     by one of ``inspectors``; the riskier the organisation, the more often problems were
     found."""
     count = record["inspections"]
     ages = np.sort(rng.integers(3, 540, count))[::-1]
-    problem_share = {"general": 0.25, "larger": 0.45, "major": 0.6}.get(org.risk_level, 0.2)
-    pool = ISSUES["common"] + ISSUES.get(org.kind, [])
+    problem_share = {"general": 0.25, "larger": 0.45, "major": 0.6}.get(record["risk_level"], 0.2)
+    pool = ISSUES["common"] + ISSUES.get(record["kind"], [])
     rows = []
     for age in ages.tolist():
         date = today - dt.timedelta(days=age)
         inspector_id = inspectors[int(rng.integers(0, len(inspectors)))]
         if rng.random() >= problem_share:
-            rows.append(Inspection(organisation=org, date=date, inspector_id=inspector_id,
-                                   result=InspectionResult.PASSED))
+            rows.append({"organisation_id": org_id, "date": date, "inspector_id": inspector_id,
+                         "result": InspectionResult.PASSED.value, "issues": "",
+                         "follow_up_date": None, "recorded_by_id": None})
             continue
         heavy = rng.random()
-        if heavy < 0.06 and org.kind in (OrgKind.SMALL_WORKSHOP, OrgKind.SMALL_VENUE):
+        if heavy < 0.06 and record["kind"] in (OrgKind.SMALL_WORKSHOP, OrgKind.SMALL_VENUE):
             result = InspectionResult.CLOSED
         elif heavy < 0.15:
             result = InspectionResult.SUSPENDED
@@ -351,17 +370,17 @@ def _inspection_rows(org: Organisation, record: dict, rng, inspectors: list[int]
             result = InspectionResult.RECTIFY
         chosen = rng.choice(len(pool), size=min(len(pool), 1 + int(rng.integers(0, 3))),
                             replace=False)
-        follow = min(date + dt.timedelta(days=int(rng.integers(7, 31))), today) \
+        # the follow-up check may still be ahead
+        follow = date + dt.timedelta(days=int(rng.integers(7, 31))) \
             if result != InspectionResult.CLOSED else None
-        rows.append(Inspection(organisation=org, date=date, inspector_id=inspector_id,
-                               result=result, issues="；".join(pool[k] for k in chosen),
-                               follow_up_date=follow))
+        rows.append({"organisation_id": org_id, "date": date, "inspector_id": inspector_id,
+                     "result": result.value, "issues": "；".join(pool[k] for k in chosen),
+                     "follow_up_date": follow, "recorded_by_id": None})
     return rows
 
 
 @transaction.atomic
-def create_organisations(count: int, seed: int, sampler: syn.GridSampler | None = None,
-                         batch_size: int = 2000) -> dict:
+def create_organisations(count: int, seed: int, sampler: syn.GridSampler | None = None) -> dict:
     """Makes sure the first ``count`` synthetic organisations exist; returns the counts."""
     sampler = sampler or syn.GridSampler()
     records = generate(count, seed, sampler)
@@ -377,26 +396,24 @@ def create_organisations(count: int, seed: int, sampler: syn.GridSampler | None 
     fresh = [r for r in records if not exists(r)]
     fields = ("kind", "name", "credit_code", "address", "lon", "lat", "grid_id", "industry",
               "contact_name", "contact_phone", "risk_level")
-    objects = [Organisation(**{f: r[f] for f in fields}) for r in fresh]
-    Organisation.objects.bulk_create(objects, batch_size=batch_size)
-    if objects and objects[0].pk is None:  # a backend that returns no ids
-        by_key = {(grid_id, name): pk for pk, grid_id, name in Organisation.objects.filter(
-            grid_id__in={o.grid_id for o in objects}).values_list("pk", "grid_id", "name")}
-        for org in objects:
-            org.pk = by_key[(org.grid_id, org.name)]
-    inspections = []
+    before = syn.bulk_insert(Organisation, [{f: r[f] for f in fields} for r in fresh])
+    ids = {(grid_id, name): pk for pk, grid_id, name in Organisation.objects.filter(
+        pk__gt=before).values_list("pk", "grid_id", "name")}
     per_grid, departments = _inspectors(sampler)
     today = timezone.localdate()
-    for org, record in zip(objects, fresh, strict=True):
+    inspections = []
+    for record in fresh:
         if not record["inspections"]:
             continue
         # the grid worker; for the riskier places the departments' inspectors too
-        inspectors = [per_grid[org.grid_id]] if org.grid_id in per_grid else []
-        if org.risk_level in (RiskLevel.LARGER, RiskLevel.MAJOR) or not inspectors:
+        grid_id = record["grid_id"]
+        inspectors = [per_grid[grid_id]] if grid_id in per_grid else []
+        if record["risk_level"] in (RiskLevel.LARGER, RiskLevel.MAJOR) or not inspectors:
             inspectors += departments
         if inspectors:
             rng = syn.block_rng(seed, INSPECTION_STREAM, record["number"])
-            inspections += _inspection_rows(org, record, rng, inspectors, today)
-    Inspection.objects.bulk_create(inspections, batch_size=batch_size)
-    return {"organisations": len(objects), "existing": len(records) - len(fresh),
+            inspections += _inspection_rows(ids[(grid_id, record["name"])], record, rng,
+                                            inspectors, today)
+    syn.bulk_insert(Inspection, inspections)
+    return {"organisations": len(fresh), "existing": len(records) - len(fresh),
             "inspections": len(inspections)}

@@ -14,6 +14,7 @@ again. A point therefore always locates to the grid it was made for.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,3 +160,58 @@ class GridSampler:
     def address(self, index: int, road: str, door: int) -> str:
         place = self.places[index]
         return f"{self.county_name}{place.township}{place.village}{road}{door}号"
+
+
+def bulk_insert(model, rows: list[dict]) -> int:
+    """Inserts ``rows`` (dicts by field attname: ``grid_id``, ``name`` …) into ``model``'s table
+    through the base-data import's multi-row INSERT / COPY (wangge.people.bulk.insert_rows),
+    without building model instances: at 100,000 rows that is several times faster than
+    ``bulk_create``. Fields not given get their default (``auto_now`` fields: now). Returns the
+    highest primary key before the insert: the new rows are those above it."""
+    from django.db import connection
+    from django.db.models import DateField, DateTimeField, Max
+    from django.utils import timezone
+
+    from wangge.people.bulk import insert_rows
+
+    before = model.objects.aggregate(top=Max("pk"))["top"] or 0
+    if not rows:
+        return before
+    now = timezone.now()
+    sqlite = connection.vendor == "sqlite"
+
+    def stamp(value):
+        if value is None or not sqlite:
+            return value
+        if isinstance(value, dt.datetime):
+            if timezone.is_aware(value):
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            return value.isoformat(sep=" ")
+        return value.isoformat()
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plan = []  # (attname, fixed value or None, per-row default or None, convert)
+    for field in fields:
+        convert = stamp if isinstance(field, DateField | DateTimeField) else None
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            plan.append((field.attname, now if isinstance(field, DateTimeField)
+                         else timezone.localdate(), None, convert))
+        elif field.has_default() and callable(field.default):
+            plan.append((field.attname, None, field.get_default, convert))
+        else:
+            plan.append((field.attname, field.get_default(), None, convert))
+    given = set(rows[0])
+    values = []
+    for row in rows:
+        out = []
+        for attname, fixed, factory, convert in plan:
+            if attname in given:
+                value = row[attname]
+            elif factory is not None:
+                value = factory()
+            else:
+                value = fixed
+            out.append(convert(value) if convert is not None else value)
+        values.append(tuple(out))
+    insert_rows(model._meta.db_table, [f.column for f in fields], values)
+    return before

@@ -152,8 +152,7 @@ def generate(count: int, seed: int, sampler: syn.GridSampler,
 
 
 @transaction.atomic
-def create_components(count: int, seed: int, sampler: syn.GridSampler | None = None,
-                      batch_size: int = 2000) -> dict:
+def create_components(count: int, seed: int, sampler: syn.GridSampler | None = None) -> dict:
     """Makes sure the first ``count`` synthetic components exist; returns the counts."""
     sampler = sampler or syn.GridSampler()
     categories = component_categories()
@@ -161,14 +160,16 @@ def create_components(count: int, seed: int, sampler: syn.GridSampler | None = N
     existing = set(Component.objects.filter(code__startswith=sampler.county_code)
                    .values_list("code", flat=True))
     units = _units(categories, sampler)
-    objects = []
+    rows = []
     for r in records:
         if r["code"] in existing:
             continue
         owner, maintainer = units.get((r["code"][6:10], r["township"]), (None, None))
-        objects.append(Component(
-            code=r["code"], category=r["category"], name=r["name"], status=r["status"],
-            address=r["address"], lon=r["lon"], lat=r["lat"], grid_id=r["grid_id"],
-            owner_department_id=owner, maintainer_department_id=maintainer))
-    Component.objects.bulk_create(objects, batch_size=batch_size)
-    return {"components": len(objects), "existing": len(records) - len(objects)}
+        rows.append({
+            "code": r["code"], "category_id": r["category"].pk, "name": r["name"],
+            "owner_department_id": owner, "owner_unit": "",
+            "maintainer_department_id": maintainer, "maintainer_unit": "",
+            "status": r["status"], "address": r["address"], "lon": r["lon"], "lat": r["lat"],
+            "grid_id": r["grid_id"], "note": ""})
+    syn.bulk_insert(Component, rows)
+    return {"components": len(rows), "existing": len(records) - len(rows)}
