@@ -110,9 +110,10 @@ class _Line:
         return text
 
 
-def csv_lines(columns: list[str], rows: Iterable[list], *, bom: bool = True,
+def csv_lines(columns: list[str], rows: Iterable[list], *, bom: bool = True, note: str = "",
               progress: Callable[[int], None] | None = None) -> Iterator[str]:
-    """The CSV text, one line at a time (UTF-8 with a BOM, so that Excel reads the Chinese)."""
+    """The CSV text, one line at a time (UTF-8 with a BOM, so that Excel reads the Chinese).
+    A ``note`` (a masked export: it cannot be re-imported) is the last line."""
     writer = csv.writer(_Line())
     yield ("\ufeff" if bom else "") + writer.writerow(columns)
     done = 0
@@ -121,11 +122,14 @@ def csv_lines(columns: list[str], rows: Iterable[list], *, bom: bool = True,
         yield writer.writerow([text_of(v) for v in row])
         if progress is not None and done % 1000 == 0:
             progress(done)
+    if note:
+        yield writer.writerow([note])
     if progress is not None:
         progress(done)
 
 
-def write_csv(stream, columns: list[str], rows: Iterable[list], *, progress=None) -> int:
+def write_csv(stream, columns: list[str], rows: Iterable[list], *, note: str = "",
+              progress=None) -> int:
     """Writes the rows to a text stream; returns how many."""
     done = 0
 
@@ -135,7 +139,7 @@ def write_csv(stream, columns: list[str], rows: Iterable[list], *, progress=None
         if progress is not None:
             progress(n)
 
-    for line in csv_lines(columns, rows, progress=count):
+    for line in csv_lines(columns, rows, note=note, progress=count):
         stream.write(line)
     return done
 
@@ -213,7 +217,8 @@ class Export:
         if file_format == "xlsx":
             return write_xlsx(target, self.kind.columns, self.rows(), numeric=self.kind.numeric,
                               note=self.note, sheet=self.kind.name, progress=progress)
-        return write_csv(target, self.kind.columns, self.rows(), progress=progress)
+        return write_csv(target, self.kind.columns, self.rows(), note=self.note,
+                         progress=progress)
 
 
 def may_see_clear(actor) -> bool:
@@ -302,7 +307,8 @@ def web_export(request, kind_name: str):
         return FileResponse(spool, as_attachment=True, filename=name, content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in csv_lines(spec.columns, export.rows())),
+        (line.encode("utf-8") for line in csv_lines(spec.columns, export.rows(),
+                                                    note=export.note)),
         content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
