@@ -209,7 +209,7 @@ class Export:
 
     def filename(self, file_format: str) -> str:
         stamp = timezone.localtime(self.started).strftime("%Y%m%d-%H%M")
-        area = self.params.get(self.kind.area_key, "")
+        area = re.sub(r"[^0-9A-Za-z]", "", self.params.get(self.kind.area_key, ""))[:18]
         masked = "-masked" if self.kind.personal and not self.clear else ""
         return f"{self.kind.name}{'-' + area if area else ''}-{stamp}{masked}.{file_format}"
 

@@ -311,6 +311,8 @@ def test_the_web_export_follows_the_list_filter_and_the_list_links_to_it(base_da
     for name in ["people:list", "places:buildings", "places:houses", "organisations:list"]:
         assert "format=csv" in client.get(reverse(name)).content.decode(), name
     assert client.get(reverse("things:export"), {"format": "pdf"}).status_code == 400
+    odd = client.get(reverse("things:export"), {"area": 'x"; y', "format": "csv"})
+    assert odd["Content-Disposition"].startswith('attachment; filename="components-xy-')
 
 
 def test_a_permitted_user_says_why_before_a_clear_export(base_data, users, client):
