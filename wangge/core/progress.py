@@ -106,14 +106,18 @@ class Progress:
             self._write(self.plain_line() + "\n")
 
     def _write(self, text: str) -> None:
-        # Django's OutputWrapper adds a newline unless told otherwise
+        # Django's OutputWrapper adds a newline and (stderr) colours unless told otherwise
         try:
-            self.stream.write(text, ending="")
+            self.stream.write(text, ending="", style_func=_plain)
         except TypeError:
             self.stream.write(text)
         flush = getattr(self.stream, "flush", None)
         if flush:
             flush()
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def _isatty(stream) -> bool:
