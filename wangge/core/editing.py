@@ -35,6 +35,15 @@ def bind_current_version(form_class, request, record, **kwargs):
     return form
 
 
+def mark_stale_fields(form, entries: list[dict]) -> None:
+    """Note on each field that changed meanwhile its value now (``entries``: history entries,
+    newest first, see wangge.core.history.history_entries); the form template shows it."""
+    for entry in reversed(entries):
+        for field in entry["fields"]:
+            if field["key"] in form.fields:
+                form.fields[field["key"]].stale_now = field["after"] or "—"
+
+
 def version_time(version: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromtimestamp(int(version) / 1_000_000, tz=dt.UTC)

@@ -27,6 +27,7 @@ from wangge.core.editing import (
     add_service_errors,
     bind_current_version,
     changes_since,
+    mark_stale_fields,
     require_editor,
 )
 from wangge.core.history import StaleRecord, history_entries, version_of
@@ -221,6 +222,7 @@ def _edit(request, org: Organisation | None):
                     org.changes.filter(subject=OrganisationChange.Subject.ORGANISATION),
                     form.cleaned_data["version"]))
                 form = bind_current_version(OrganisationForm, request, org, user=request.user)
+                mark_stale_fields(form, stale)
                 status = 409
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -29,6 +29,7 @@ from wangge.core.editing import (
     add_service_errors,
     bind_current_version,
     changes_since,
+    mark_stale_fields,
     require_editor,
 )
 from wangge.core.history import StaleRecord, check_version, history_entries, version_of
@@ -173,6 +174,8 @@ class PersonForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.user, self.person = user, person
         self.fields["tags"].queryset = visible_tags(user)
+        if not self.fields["tags"].queryset.exists():
+            del self.fields["tags"]
         if person is None:
             del self.fields["clear_phone"]
         else:
@@ -216,7 +219,9 @@ class PersonForm(VersionedForm):
         """The fields for ``services.update_person``: an empty ID number or phone keeps it."""
         data = self.cleaned_data
         changes = {"name": data["name"], "kind": data["kind"], "area": data["area"],
-                   "address": data["address"], "tags": list(data["tags"])}
+                   "address": data["address"]}
+        if "tags" in self.fields:
+            changes["tags"] = list(data["tags"])
         if data["id_number"]:
             changes["id_number"] = data["id_number"]
         if data.get("clear_phone"):
@@ -256,7 +261,8 @@ def _person_edit(request, person: Person | None):
                     saved = services.register_person(
                         request.user, name=data["name"], kind=data["kind"],
                         id_number=data["id_number"], phone=data["phone"], area=data["area"],
-                        address=data["address"], tags=list(data["tags"]), source="web")
+                        address=data["address"], tags=list(data.get("tags", [])),
+                        source="web")
                 else:
                     with transaction.atomic():
                         saved = Person.objects.select_for_update().get(pk=person.pk)
@@ -268,6 +274,7 @@ def _person_edit(request, person: Person | None):
                 stale = _stale_history(person, form.cleaned_data["version"], request.user)
                 form = bind_current_version(PersonForm, request, person, user=request.user,
                                             person=person)
+                mark_stale_fields(form, stale)
                 status = 409
             except ValidationError as exc:
                 add_service_errors(form, exc, translate=_translate_error)

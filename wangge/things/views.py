@@ -25,6 +25,7 @@ from wangge.core.editing import (
     add_service_errors,
     bind_current_version,
     changes_since,
+    mark_stale_fields,
     require_editor,
 )
 from wangge.core.history import StaleRecord, history_entries, version_of
@@ -155,6 +156,7 @@ def _edit(request, component: Component | None):
                 stale = history(changes_since(component.changes.all(),
                                               form.cleaned_data["version"]))
                 form = bind_current_version(ComponentForm, request, component)
+                mark_stale_fields(form, stale)
                 status = 409
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -149,6 +149,7 @@ def test_a_stale_edit_is_refused_and_keeps_the_input(users, client):
     assert response.status_code == 409
     html = response.content.decode()
     assert 'value="我的名字"' in html
+    assert 'class="field-stale"' in html  # the status field says it changed meanwhile
     assert response.context["stale"] and response.context["stale"][0]["fields"][0]["key"] == \
         "status"
     component.refresh_from_db()
