@@ -17,16 +17,20 @@ matched by grid + building name + unit + room; buildings missing in a grid are c
 from __future__ import annotations
 
 import base64
+import binascii
 import collections
 import contextlib
 import csv
 import datetime as dt
-import hmac
+import hashlib
 import io
 import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring_ascii as _json_string
+from operator import itemgetter
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -105,11 +109,9 @@ def _phone(raw: str) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------
-def iter_csv(stream: io.TextIOBase | Iterable[str], columns: list[str] = COLUMNS,
-             required: list[str] = REQUIRED, source: str = "") -> Iterator[dict | None]:
-    """Rows of a CSV text stream as dicts (the header is row 1, so the first yielded row is row
-    2); blank rows are None. A missing required column raises PeopleImportError."""
-    reader = csv.reader(stream)
+def _header(reader, columns: list[str], required: list[str],
+            source: str) -> tuple[list[tuple[str, int]], list[str]]:
+    """The positions of ``columns`` in the header row (and the columns absent from it)."""
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
     except StopIteration:
@@ -119,15 +121,28 @@ def iter_csv(stream: io.TextIOBase | Iterable[str], columns: list[str] = COLUMNS
         raise PeopleImportError([RowProblem(1, c, "missing column") for c in missing], source)
     index = [(name, header.index(name)) for name in columns if name in header]
     absent = [name for name in columns if name not in header]
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            yield None
-            continue
-        width = len(row)
-        values = {name: (row[i].strip() if i < width else "") for name, i in index}
-        for name in absent:
-            values[name] = ""
-        yield values
+    return index, absent
+
+
+def _values(record: list[str], index: list[tuple[str, int]], absent: list[str]) -> dict | None:
+    """A CSV record as a dict of the columns (stripped); None for a blank record."""
+    if not any(cell.strip() for cell in record):
+        return None
+    width = len(record)
+    values = {name: (record[i].strip() if i < width else "") for name, i in index}
+    for name in absent:
+        values[name] = ""
+    return values
+
+
+def iter_csv(stream: io.TextIOBase | Iterable[str], columns: list[str] = COLUMNS,
+             required: list[str] = REQUIRED, source: str = "") -> Iterator[dict | None]:
+    """Rows of a CSV text stream as dicts (the header is row 1, so the first yielded row is row
+    2); blank rows are None. A missing required column raises PeopleImportError."""
+    reader = csv.reader(stream)
+    index, absent = _header(reader, columns, required, source)
+    for record in reader:
+        yield _values(record, index, absent)
 
 
 def _chunks(rows: Iterable[dict | None], size: int) -> Iterator[list[tuple[int, dict]]]:
@@ -143,6 +158,52 @@ def _chunks(rows: Iterable[dict | None], size: int) -> Iterator[list[tuple[int, 
         yield block
 
 
+class _Lines(NamedTuple):
+    """A block of a CSV file as its raw lines: whole records, the first of them row
+    ``start``. The reading process only finds where records end (a quoted field may hold line
+    breaks); a worker process parses the lines into rows."""
+
+    start: int
+    lines: list[str]
+    index: list[tuple[str, int]]
+    absent: list[str]
+
+
+def _line_blocks(stream: io.TextIOBase | Iterable[str], size: int, columns: list[str] = COLUMNS,
+                 required: list[str] = REQUIRED, source: str = "") -> Iterator[_Lines]:
+    lines: list[str] = []
+    keep = lines.append
+
+    def feed():
+        for line in stream:
+            keep(line)
+            yield line
+
+    reader = csv.reader(feed())  # reads a line only when the record so far is complete
+    index, absent = _header(reader, columns, required, source)
+    lines.clear()
+    start, count = 2, 0
+    for _record in reader:
+        count += 1
+        if count >= size:
+            yield _Lines(start, lines.copy(), index, absent)
+            start += count
+            count = 0
+            lines.clear()
+    if count:
+        yield _Lines(start, lines.copy(), index, absent)
+
+
+def _rows_of(block: _Lines | list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """The numbered non-blank rows of a block, as iter_csv and _chunks give them."""
+    if not isinstance(block, _Lines):
+        return block
+    index, absent = block.index, block.absent
+    return [(number, values) for number, record in enumerate(csv.reader(block.lines),
+                                                             start=block.start)
+            if (values := _values(record, index, absent)) is not None]
+
+
 # --- sealing and hashing, the formats of wangge/core/crypto.py, set up once -----------------
 class _Sealer:
     def __init__(self):
@@ -154,6 +215,12 @@ class _Sealer:
         if len(lookup) < 32:
             raise ImproperlyConfigured("LOOKUP_KEY must be set to 32+ random characters")
         self.lookup_key = lookup.encode()
+        # HMAC-SHA256 with the key's inner and outer pads hashed once (RFC 2104)
+        key = self.lookup_key if len(self.lookup_key) <= 64 else hashlib.sha256(
+            self.lookup_key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
     def seal(self, text: str, associated: bytes) -> str:
         if not text:
@@ -164,7 +231,11 @@ class _Sealer:
 
     def hash(self, value: str) -> str:
         """crypto.lookup_hash for a value already normalized (stripped, upper case)."""
-        return hmac.digest(self.lookup_key, value.encode(), "sha256").hex()
+        inner = self._inner.copy()
+        inner.update(value.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -179,18 +250,54 @@ def _json(value):
     return None if value is None else json.dumps(value)
 
 
-def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Multi-row INSERTs, or COPY on PostgreSQL."""
-    if not rows:
+def copy_escape(text: str) -> str:
+    """Text as a field of PostgreSQL's COPY text format."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                .replace("\r", "\\r"))
+    return text
+
+
+NULL = "\\N"  # in COPY text
+
+
+def copy_value(value) -> str:
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        return copy_escape(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_lines(table: str, columns: list[str], lines: list[str]) -> None:
+    """COPY … FROM STDIN of lines already in the text format (PostgreSQL)."""
+    if not lines:
         return
     quoted = connection.ops.quote_name
     names = ", ".join(quoted(c) for c in columns)
+    with connection.cursor() as cursor, \
+            cursor.cursor.copy(f"COPY {quoted(table)} ({names}) FROM STDIN") as copy:
+        for start in range(0, len(lines), 4096):
+            copy.write("".join(lines[start:start + 4096]))
+
+
+def insert_rows(table: str, columns: list[str], rows: list[tuple],
+                returning: str = "") -> list[tuple]:
+    """Multi-row INSERTs, or COPY on PostgreSQL. With ``returning`` (SQLite), the rows of
+    INSERT … RETURNING ``returning``."""
+    if not rows:
+        return []
+    quoted = connection.ops.quote_name
+    names = ", ".join(quoted(c) for c in columns)
+    if connection.vendor == "postgresql":
+        copy_lines(table, columns,
+                   ["\t".join([copy_value(v) for v in row]) + "\n" for row in rows])
+        return []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quoted(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
         if connection.vendor != "sqlite":
             marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
@@ -198,28 +305,32 @@ def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
                 cursor.execute(f"INSERT INTO {quoted(table)} ({names}) "  # noqa: S608
                                f"VALUES {', '.join([marks] * len(part))}",
                                [value for row in part for value in row])
-            return
+            return []
         # SQLite: the driver's own cursor, with ? marks (Django's wrapper rewrites %s marks
         # with a regular expression per statement); a full statement of rows at a time
         raw = cursor.cursor
         marks = "(" + ", ".join(["?"] * len(columns)) + ")"
+        tail = f" RETURNING {returning}" if returning else ""
+        found: list[tuple] = []
         full = len(rows) - len(rows) % ROWS_PER_STATEMENT
         sql = (f"INSERT INTO {quoted(table)} ({names}) "  # noqa: S608
-               f"VALUES {', '.join([marks] * ROWS_PER_STATEMENT)}")
+               f"VALUES {', '.join([marks] * ROWS_PER_STATEMENT)}{tail}")
         for start in range(0, full, ROWS_PER_STATEMENT):
-            sqlite3_execute(raw, sql, [v for row in rows[start:start + ROWS_PER_STATEMENT]
-                                       for v in row])
+            found += sqlite3_execute(raw, sql, [v for row in rows[start:start + ROWS_PER_STATEMENT]
+                                                for v in row])
         if full < len(rows):
             part = rows[full:]
-            sqlite3_execute(raw, f"INSERT INTO {quoted(table)} ({names}) "  # noqa: S608
-                            f"VALUES {', '.join([marks] * len(part))}",
-                            [v for row in part for v in row])
+            found += sqlite3_execute(raw, f"INSERT INTO {quoted(table)} ({names}) "  # noqa: S608
+                                     f"VALUES {', '.join([marks] * len(part))}{tail}",
+                                     [v for row in part for v in row])
+        return found
 
 
-def sqlite3_execute(raw_cursor, sql: str, params: list) -> None:
+def sqlite3_execute(raw_cursor, sql: str, params: list) -> list[tuple]:
     import sqlite3
 
     sqlite3.Cursor.execute(raw_cursor, sql, params)
+    return raw_cursor.fetchall()
 
 
 @contextlib.contextmanager
@@ -240,6 +351,57 @@ def _big_cache(mebibytes: int = 1024):
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+@contextlib.contextmanager
+def _checks_at_once(tables: list[str]):
+    """PostgreSQL: the deferred foreign keys of ``tables`` and to them checked at the end of
+    each statement instead of at commit (the same checks, but while the workers keep working,
+    and no queue of millions of pending checks; the checks pending from earlier in the
+    transaction run now); deferred again afterwards."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT quote_ident(conname) FROM pg_constraint WHERE contype = 'f' "
+                       "AND condeferrable AND condeferred AND (conrelid = ANY(%s::regclass[]) "
+                       "OR confrelid = ANY(%s::regclass[]))", [tables, tables])
+        names = ", ".join(row[0] for row in cursor.fetchall())
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+    yield
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
+
+
+def _drop_secondary_indexes(tables: list[str]) -> list[str]:
+    """PostgreSQL, in the import's transaction: drops the indexes of ``tables`` that enforce
+    nothing (not unique, not a primary key, no constraint's) and returns the statements that
+    create them again (_create_indexes, before the commit). For a first large load into an
+    empty table: one sorted build instead of millions of random inserts into each index. The
+    tables are locked against other sessions until the commit (an ACCESS EXCLUSIVE lock); a
+    rollback brings the indexes back."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique "
+            "AND NOT i.indisprimary AND i.indisvalid AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY i.indexrelid", [tables])
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in found]
+
+
+def _create_indexes(definitions: list[str]) -> None:
+    if not definitions:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            cursor.execute(definition)
+
+
 def _select_in(sql: str, keys: list, extra: tuple = ()) -> list[tuple]:
     """Runs ``sql`` (with one ``{marks}`` for the IN list) over ``keys`` in batches."""
     found: list[tuple] = []
@@ -251,9 +413,25 @@ def _select_in(sql: str, keys: list, extra: tuple = ()) -> list[tuple]:
     return found
 
 
+def _select_where(sql: str, column: str, keys: list) -> list[tuple]:
+    """Runs ``sql`` (with one ``{where}``: ``column`` is one of ``keys``): on PostgreSQL one
+    query with ``= ANY(array)`` (a bound parameter), elsewhere IN lists in batches."""
+    if not keys:
+        return []
+    if connection.vendor != "postgresql":
+        return _select_in(sql.format(where=f"{column} IN ({{marks}})"), keys)
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # server-side binding
+        cursor.execute(sql.format(where=f"{column} = ANY(%s)"), [keys])
+        return cursor.fetchall()
+
+
 # --- people -------------------------------------------------------------------------------------
 PERSON_INSERT = ["name", "kind", "id_number_enc", "id_hash", "birth_date", "sex", "phone_enc",
                  "phone_hash", "area_id", "address", "created_at", "updated_at"]
+PERSON_COPY = ["id", "created_at", "updated_at", *PERSON_INSERT[:-2]]
 CHANGE_INSERT = ["person_id", "actor_id", "at", "action", "source", "before", "after"]
 
 
@@ -268,6 +446,31 @@ class _PeopleContext:
         self.sees_sensitive = services.can_view_sensitive_tags(actor)
         self.seen: dict[int, int] = {}  # ID number (as an int, X → 10) → its first row
         self.id_number = _IdChecker()
+        self.copy = connection.vendor == "postgresql"  # rows as COPY text
+        self.empty = False  # no people when the import began (in its transaction)
+        self.sequence = ""  # PostgreSQL: the sequence of Person ids
+
+    def next_ids(self, count: int) -> list[int]:
+        """``count`` new Person ids from the table's sequence (PostgreSQL)."""
+        if not self.sequence:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')",
+                               [Person._meta.db_table])
+                self.sequence = cursor.fetchone()[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                           [self.sequence, count])
+            return sorted(row[0] for row in cursor.fetchall())
+
+
+# A valid row of people, checked and sealed (by a worker), as the writer needs it: a plain
+# tuple (fast to pickle) of these fields. NEW is the new record (PostgreSQL: its COPY line
+# without the id and the times; elsewhere the values of PERSON_INSERT[:-2]); CREATED the
+# history's snapshot of the new record (JSON; COPY text on PostgreSQL).
+CHECKED = ("row", "id_hash", "name", "kind", "phone_hash", "phone_enc", "area_id", "address",
+           "tag_ids", "masked_id", "masked_phone", "new", "created")
+ROW, HASH, TAG_IDS, MASKED_ID, NEW, CREATED = (CHECKED.index(name) for name in (
+    "row", "id_hash", "tag_ids", "masked_id", "new", "created"))
 
 
 def _number_key(number: str) -> int:
@@ -277,7 +480,8 @@ def _number_key(number: str) -> int:
 def _validate_person(ctx: _PeopleContext, number: int, row: dict,
                      problems: list[RowProblem], ids: list) -> dict | None:
     """The checks of importer.validate for one row, but for duplicates in the file (see
-    _check_chunk); the resolved values or None. A valid ID number is added to ``ids``."""
+    _consume); the resolved values or None. A valid ID number is added to ``ids`` (as its
+    row, its key and its masked form)."""
     before = len(problems)
 
     def bad(column, message):
@@ -297,7 +501,7 @@ def _validate_person(ctx: _PeopleContext, number: int, row: dict,
     except IdentifierError as exc:
         bad("id_number", str(exc))
     if id_number:
-        ids.append((number, id_number))
+        ids.append((number, _number_key(id_number), mask(id_number)))
     phone = ""
     try:
         phone = _phone(row["phone"])
@@ -333,51 +537,93 @@ def _validate_person(ctx: _PeopleContext, number: int, row: dict,
             "tags": list({t.pk: t for t in tags}.values())}
 
 
-def _snapshot(values: dict, masked_phone: str, area_code: str, tags) -> dict:
+def _snapshot(name: str, kind: str, masked_id: str, masked_phone: str, area_code: str,
+              address: str, tags) -> dict:
     """services.snapshot, from values in memory."""
-    return {"name": values["name"], "kind": values["kind"],
-            "id_number": mask(values["id_number"]), "phone": masked_phone, "area": area_code,
-            "address": values["address"],
+    return {"name": name, "kind": kind, "id_number": masked_id, "phone": masked_phone,
+            "area": area_code, "address": address,
             "tags": sorted(t.name for t in tags if not t.sensitive),
             "sensitive_tags": sorted(t.name for t in tags if t.sensitive)}
 
 
-def _created_json(values: dict) -> str:
+def _json_names(names: list[str]) -> str:
+    """json.dumps(sorted(names))."""
+    if not names:
+        return "[]"
+    return "[" + ", ".join(map(_json_string, sorted(names))) + "]"
+
+
+def _created_json(name: str, kind: str, masked_id: str, masked_phone: str, area_code: str,
+                  address: str, tags) -> str:
     """json.dumps(_snapshot(…)) of a new record, written out (the same text, faster)."""
-    tags = values["tags"]
-    dumps = json.dumps
-    return (f'{{"name": {dumps(values["name"])}, "kind": {dumps(values["kind"])}, '
-            f'"id_number": "{mask(values["id_number"])}", "phone": "{values["masked_phone"]}", '
-            f'"area": {dumps(values["area_code"])}, "address": {dumps(values["address"])}, '
-            f'"tags": {dumps(sorted(t.name for t in tags if not t.sensitive))}, '
-            f'"sensitive_tags": {dumps(sorted(t.name for t in tags if t.sensitive))}}}')
+    return (f'{{"name": {_json_string(name)}, "kind": {_json_string(kind)}, '
+            f'"id_number": "{masked_id}", "phone": "{masked_phone}", '
+            f'"area": {_json_string(area_code)}, "address": {_json_string(address)}, '
+            f'"tags": {_json_names([t.name for t in tags if not t.sensitive])}, '
+            f'"sensitive_tags": {_json_names([t.name for t in tags if t.sensitive])}}}')
 
 
-def _prepare(ctx: _PeopleContext, good: list[dict]) -> None:
-    """What a chunk's rows need that does not depend on the database: hashes, ciphertexts,
-    the snapshot of a new record (run in the reading thread)."""
+def _prepare(ctx: _PeopleContext, good: list[dict]) -> list[tuple]:
+    """What a chunk's valid rows need that does not depend on the database: hashes,
+    ciphertexts, masked values, the new record and its snapshot, ready to be written (as
+    CHECKED tuples)."""
     sealer = ctx.sealer
+    digest = sealer.hash
+    seal = sealer.aes.encrypt
+    prefix = f"v1:{sealer.key_id}:"
+    b64 = binascii.b2a_base64
     id_associated, phone_associated = ID_ASSOCIATED.encode(), PHONE_ASSOCIATED.encode()
-    for values in good:
+    nonces = os.urandom(24 * len(good))  # two 96-bit random nonces a row
+    copy = ctx.copy
+    checked = []
+    for i, values in enumerate(good):
         number, phone = values["id_number"], values["phone"]
-        values["id_hash"] = sealer.hash(number)
-        values["id_enc"] = sealer.seal(number, id_associated)
-        values["phone_hash"] = sealer.hash(phone) if phone else ""
-        values["phone_enc"] = sealer.seal(phone, phone_associated)
-        values["masked_phone"] = mask_phone(phone)
-        values["created"] = _created_json(values)
+        name, kind, area_id, address = (values["name"], values["kind"], values["area_id"],
+                                        values["address"])
+        tags = values["tags"]
+        nonce = nonces[24 * i:24 * i + 12]
+        id_hash = digest(number)
+        id_enc = prefix + b64(nonce + seal(nonce, number.encode(), id_associated),
+                              newline=False).decode()
+        if phone:
+            nonce = nonces[24 * i + 12:24 * i + 24]
+            phone_hash = digest(phone)
+            phone_enc = prefix + b64(nonce + seal(nonce, phone.encode(), phone_associated),
+                                     newline=False).decode()
+        else:
+            phone_hash = phone_enc = ""
+        masked_id, masked_phone = mask(number), mask_phone(phone)
+        birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+        sex = "M" if int(number[16]) % 2 else "F"
+        created = _created_json(name, kind, masked_id, masked_phone, values["area_code"],
+                                address, tags)
+        if copy:
+            new = "\t".join((copy_escape(name), kind, id_enc, id_hash, birth, sex, phone_enc,
+                             phone_hash, str(area_id), copy_escape(address)))
+            created = created.replace("\\", "\\\\")  # JSON (ASCII): no tabs or line breaks
+        else:
+            new = (name, kind, id_enc, id_hash, birth, sex, phone_enc, phone_hash, area_id,
+                   address)
+        checked.append((values["row"], id_hash, name, kind, phone_hash, phone_enc, area_id,
+                        address, tuple(t.pk for t in tags), masked_id, masked_phone, new,
+                        created))
+    return checked
 
 
-def _write_people(ctx: _PeopleContext, good: list[dict], problems: list[RowProblem],
+def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProblem],
                   source: str = "import") -> dict:
-    """Inserts the new people and updates the changed ones of a validated chunk."""
+    """Inserts the new people and updates the changed ones of a checked chunk (CHECKED
+    tuples), with their history rows."""
     person_table = Person._meta.db_table
     through = Person.tags.through._meta.db_table
+    change_table = PersonChange._meta.db_table
     qn = connection.ops.quote_name
-    existing = {row[1]: row for row in _select_in(
-        f"SELECT id, id_hash, name, kind, phone_hash, phone_enc, area_id, address "  # noqa: S608
-        f"FROM {qn(person_table)} WHERE id_hash IN ({{marks}})",
-        [v["id_hash"] for v in good])}
+    existing = {}
+    if not ctx.empty:  # (an import into an empty table finds only new people)
+        existing = {row[1]: row for row in _select_where(
+            f"SELECT id, id_hash, name, kind, phone_hash, phone_enc, area_id, "  # noqa: S608
+            f"address FROM {qn(person_table)} WHERE {{where}}",
+            "id_hash", [checked[HASH] for checked in good])}
     visible: set[int] | None = None
     if ctx.actor is not None and existing:
         ids = [row[0] for row in existing.values()]
@@ -388,65 +634,78 @@ def _write_people(ctx: _PeopleContext, good: list[dict], problems: list[RowProbl
                            .values_list("pk", flat=True))
     old_tags: dict[int, list] = {}
     if existing:
-        for person_id, tag_id in _select_in(
-                f"SELECT person_id, tag_id FROM {qn(through)} "  # noqa: S608
-                f"WHERE person_id IN ({{marks}})", [row[0] for row in existing.values()]):
+        for person_id, tag_id in _select_where(
+                f"SELECT person_id, tag_id FROM {qn(through)} WHERE {{where}}",  # noqa: S608
+                "person_id", [row[0] for row in existing.values()]):
             old_tags.setdefault(person_id, []).append(ctx.tags_by_pk[tag_id])
     now = timezone.now()
     stamp = _stamp(now)
     actor_id = ctx.actor.pk if ctx.actor is not None else None
-    new_rows, new_values, updates, changes, tag_adds, tag_drops = [], [], [], [], [], []
+    tags_by_pk, area_codes = ctx.tags_by_pk, ctx.area_codes
+    new, updates, changes, tag_adds, tag_drops = [], [], [], [], []
     unchanged = 0
-    for values in good:
-        old = existing.get(values["id_hash"])
-        number = values["id_number"]
+    for checked in good:
+        old = existing.get(checked[HASH]) if existing else None
         if old is None:
-            new_rows.append((
-                values["name"], values["kind"], values["id_enc"], values["id_hash"],
-                f"{number[6:10]}-{number[10:12]}-{number[12:14]}",
-                "M" if int(number[16]) % 2 else "F", values["phone_enc"],
-                values["phone_hash"], values["area_id"], values["address"], stamp, stamp))
-            new_values.append(values)
+            new.append(checked)
             continue
-        pk, _hash, name, kind, phone_hash, phone_enc, area_id, address = old
+        (row, _hash, name, kind, phone_hash, phone_enc, area_id, address, tag_ids, masked_id,
+         masked_phone, _new, _created) = checked
+        pk, _hash, old_name, old_kind, old_phone_hash, old_phone_enc, old_area_id, \
+            old_address = old
         if visible is not None and pk not in visible:
-            problems.append(RowProblem(values["row"], "id_number", f"{mask(number)} is already "
-                                       "registered in another jurisdiction"))
+            problems.append(RowProblem(row, "id_number", f"{masked_id} is already registered "
+                                       "in another jurisdiction"))
             continue
         tags_before = old_tags.get(pk, [])
-        tags_after = values["tags"]
+        tags_after = [tags_by_pk[tag_id] for tag_id in tag_ids]
         if not ctx.sees_sensitive:
             tags_after = tags_after + [t for t in tags_before if t.sensitive]
-        old_phone_masked = mask_phone(crypto.decrypt(phone_enc, associated=PHONE_ASSOCIATED)) \
-            if phone_hash != values["phone_hash"] else values["masked_phone"]
-        before = _snapshot({"name": name, "kind": kind, "id_number": number,
-                            "address": address}, old_phone_masked, ctx.area_codes[area_id],
-                           tags_before)
-        after = _snapshot(values, values["masked_phone"], values["area_code"], tags_after)
+        same_phone = old_phone_hash == phone_hash
+        old_phone_masked = masked_phone if same_phone else mask_phone(
+            crypto.decrypt(old_phone_enc, associated=PHONE_ASSOCIATED))
+        before = _snapshot(old_name, old_kind, masked_id, old_phone_masked,
+                           area_codes[old_area_id], old_address, tags_before)
+        after = _snapshot(name, kind, masked_id, masked_phone, area_codes[area_id], address,
+                          tags_after)
         if before == after:
             unchanged += 1
             continue
-        phone_enc_new = phone_enc if phone_hash == values["phone_hash"] else (
-            values["phone_enc"])
-        updates.append((values["name"], values["kind"], phone_enc_new, values["phone_hash"],
-                        values["area_id"], values["address"], stamp, pk))
+        updates.append((name, kind, old_phone_enc if same_phone else phone_enc, phone_hash,
+                        area_id, address, stamp, pk))
         old_ids = {t.pk for t in tags_before}
         new_ids = {t.pk for t in tags_after}
         tag_adds += [(pk, tag_id) for tag_id in new_ids - old_ids]
         tag_drops += [(pk, tag_id) for tag_id in old_ids - new_ids]
         changes.append((pk, actor_id, stamp, PersonChange.Action.UPDATED.value, source,
                         _json(before), _json(after)))
-    new_rows.sort(key=lambda row: row[3])  # by hash: fewer index pages touched at a time
-    insert_rows(person_table, PERSON_INSERT, new_rows)
-    if new_values:
-        ids = dict((h, pk) for pk, h in _select_in(
-            f"SELECT id, id_hash FROM {qn(person_table)} "  # noqa: S608
-            f"WHERE id_hash IN ({{marks}})", [v["id_hash"] for v in new_values]))
-        for values in new_values:
-            pk = ids[values["id_hash"]]
-            tag_adds += [(pk, t.pk) for t in values["tags"]]
-            changes.append((pk, actor_id, stamp, PersonChange.Action.CREATED.value, source,
-                            None, values["created"]))
+    new.sort(key=itemgetter(HASH))  # fewer index pages touched at a time
+    created_action = PersonChange.Action.CREATED.value
+    if new and ctx.copy:  # the ids from the sequence: no reading back
+        pks = ctx.next_ids(len(new))
+        at = now.isoformat()
+        copy_lines(person_table, PERSON_COPY, [f"{pk}\t{at}\t{at}\t{checked[NEW]}\n"
+                                               for pk, checked in zip(pks, new, strict=True)])
+        head = (f"\t{copy_value(actor_id)}\t{at}\t{created_action}\t{copy_escape(source)}"
+                f"\t{NULL}\t")
+        copy_lines(change_table, CHANGE_INSERT, [f"{pk}{head}{checked[CREATED]}\n"
+                                                 for pk, checked in zip(pks, new, strict=True)])
+        tag_adds += [(pk, tag_id) for pk, checked in zip(pks, new, strict=True)
+                     for tag_id in checked[TAG_IDS]]
+    elif new:
+        rows = [(*checked[NEW], stamp, stamp) for checked in new]
+        if connection.vendor == "sqlite":
+            ids = dict(insert_rows(person_table, PERSON_INSERT, rows, returning="id_hash, id"))
+        else:
+            insert_rows(person_table, PERSON_INSERT, rows)
+            ids = {h: pk for pk, h in _select_where(
+                f"SELECT id, id_hash FROM {qn(person_table)} WHERE {{where}}",  # noqa: S608
+                "id_hash", [checked[HASH] for checked in new])}
+        for checked in new:
+            pk = ids[checked[HASH]]
+            tag_adds += [(pk, tag_id) for tag_id in checked[TAG_IDS]]
+            changes.append((pk, actor_id, stamp, created_action, source, None,
+                            checked[CREATED]))
     if updates:
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -458,22 +717,25 @@ def _write_people(ctx: _PeopleContext, good: list[dict], problems: list[RowProbl
             cursor.executemany(f"DELETE FROM {qn(through)} "  # noqa: S608
                                f"WHERE person_id = %s AND tag_id = %s", tag_drops)
     insert_rows(through, ["person_id", "tag_id"], tag_adds)
-    insert_rows(PersonChange._meta.db_table, CHANGE_INSERT, changes)
-    return {"created": len(new_rows), "updated": len(updates), "unchanged": unchanged}
+    insert_rows(change_table, CHANGE_INSERT, changes)
+    return {"created": len(new), "updated": len(updates), "unchanged": unchanged}
 
 
 _FORK_CONTEXT: _PeopleContext | None = None
 
 
-def _check_chunk(block: list[tuple[int, dict]], ctx: _PeopleContext | None = None) -> tuple:
-    """Checks and seals a chunk (in a worker process when there are several chunks)."""
+def _check_chunk(block: _Lines | list[tuple[int, dict]],
+                 ctx: _PeopleContext | None = None) -> tuple:
+    """Parses (a block of lines), checks and seals a chunk, in a worker process when there
+    are several chunks: the checked rows, the problems, the valid ID numbers (row, key,
+    masked) and the number of rows."""
     ctx = ctx or _FORK_CONTEXT
     problems: list[RowProblem] = []
-    ids: list[tuple[int, str]] = []
-    good = [v for n, row in block
+    ids: list[tuple[int, int, str]] = []
+    rows = _rows_of(block)
+    good = [v for n, row in rows
             if (v := _validate_person(ctx, n, row, problems, ids)) is not None]
-    _prepare(ctx, good)
-    return good, problems, ids
+    return _prepare(ctx, good), problems, ids, len(rows)
 
 
 def _consume(ctx: _PeopleContext, result, problems: list[RowProblem], skip_bad_rows: bool,
@@ -481,22 +743,23 @@ def _consume(ctx: _PeopleContext, result, problems: list[RowProblem], skip_bad_r
     """The duplicates in the file (over all chunks), then the writes of a checked chunk."""
     if not isinstance(result, tuple):
         result = result.get()
-    good, chunk_problems, ids = result
+    good, chunk_problems, ids, count = result
+    totals["rows"] += count
     problems.extend(chunk_problems)
     twice = set()
-    for number, id_number in ids:
-        key = _number_key(id_number)
-        first = ctx.seen.get(key)
+    seen = ctx.seen
+    for number, key, masked in ids:
+        first = seen.get(key)
         if first is not None:
             problems.append(RowProblem(number, "id_number",
-                                       f"{mask(id_number)} appears twice (also row {first})"))
+                                       f"{masked} appears twice (also row {first})"))
             twice.add(number)
         else:
-            ctx.seen[key] = number
+            seen[key] = number
     if problems and not skip_bad_rows:
         return  # keep checking, to report every problem; nothing will be written
     if twice:
-        good = [v for v in good if v["row"] not in twice]
+        good = [checked for checked in good if checked[ROW] not in twice]
     for name, n in _write_people(ctx, good, problems).items():
         totals[name] += n
 
@@ -508,53 +771,97 @@ def import_people(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
     blank row), as importer.import_people does: all or nothing (PeopleImportError with every
     problem), or only the good rows with ``skip_bad_rows``. Returns the counts, the problems
     and the rows read."""
+    return _import_people(_chunks(rows, chunk), actor=actor, skip_bad_rows=skip_bad_rows,
+                          source=source, progress=progress, workers=workers)
+
+
+def import_people_csv(stream, *, chunk: int = CHUNK, **options) -> dict:
+    """import_people of a CSV text stream; the worker processes parse the lines too."""
+    return _import_people(_line_blocks(stream, chunk, source=options.get("source", "")),
+                          **options)
+
+
+def _import_people(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
+                   source: str = "", progress: Progress = None,
+                   workers: int | None = None) -> dict:
     ctx = _PeopleContext(actor)
     if workers is None:  # checking and sealing in other processes, writing in this one
         cpus = os.cpu_count() or 1
         workers = min(4, cpus) if cpus > 1 else 0
     problems: list[RowProblem] = []
-    totals = {"created": 0, "updated": 0, "unchanged": 0}
-    read = 0
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
+    started = False
     pool = None
     pending: collections.deque = collections.deque()
+
+    def consume():
+        _consume(ctx, pending.popleft(), problems, skip_bad_rows, source, totals)
+        if progress:
+            progress(totals["rows"])
+
+    tables = [Person._meta.db_table, PersonChange._meta.db_table,
+              Person.tags.through._meta.db_table]
+    indexes: list[str] | None = None
     try:
-        with _big_cache(), transaction.atomic():
-            for block in _chunks(rows, chunk):
-                if pool is None and read and workers > 0:  # a second chunk: worth a pool
+        with _big_cache(), transaction.atomic(), _checks_at_once(tables):
+            ctx.empty = not Person.objects.exists()
+            for block in blocks:
+                if started and indexes is None and ctx.empty and ctx.copy:
+                    # a second chunk into an empty table: build its indexes at the end
+                    indexes = _drop_secondary_indexes(tables[:2])
+                if pool is None and started and workers > 0:  # a second chunk: worth a pool
                     global _FORK_CONTEXT  # inherited by the forked workers
                     _FORK_CONTEXT = ctx
                     pool = multiprocessing.get_context("fork").Pool(workers)
-                read += len(block)
+                started = True
                 if pool is None:
                     pending.append(_check_chunk(block, ctx))
                 else:
                     pending.append(pool.apply_async(_check_chunk, (block,)))
                 while len(pending) > (workers + 1 if pool is not None else 0):
-                    _consume(ctx, pending.popleft(), problems, skip_bad_rows, source, totals)
-                if progress:
-                    progress(read)
+                    consume()
             while pending:
-                _consume(ctx, pending.popleft(), problems, skip_bad_rows, source, totals)
+                consume()
             if problems and not skip_bad_rows:  # rolls everything back
                 problems.sort(key=lambda p: (p.row, p.column))
                 raise PeopleImportError(problems, source)
+            _create_indexes(indexes or [])
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
     problems.sort(key=lambda p: (p.row, p.column))
+    read = totals.pop("rows")
     return {**totals, "skipped": len({p.row for p in problems}), "problems": problems,
             "rows": read}
-
-
-def import_people_csv(stream, **options) -> dict:
-    return import_people(iter_csv(stream, source=options.get("source", "")), **options)
 
 
 # --- houses -------------------------------------------------------------------------------------
 BUILDING_INSERT = ["grid_id", "name", "kind", "qr_token", "created_at", "updated_at"]
 HOUSE_INSERT = ["building_id", "unit_no", "room_no", "usage", "floor_area_m2", "owner_id",
                 "created_at", "updated_at"]
+
+
+def _grid_checks(areas: dict, actor) -> Callable[[str], tuple]:
+    """The grid_code column's check, once per code: (grid, None) or (None, message)."""
+    known: dict[str, tuple] = {}
+
+    def check(code: str) -> tuple:
+        found = known.get(code)
+        if found is None:
+            grid = areas.get(code)
+            if grid is None:
+                found = (None, f"no area has the code {code!r}")
+            elif grid.level not in services.PERSON_LEVELS:
+                found = (None, f"{grid.code} is not a grid or a community")
+            elif actor is not None and not actor.can_see_area(grid):
+                found = (None, f"{grid.code} is outside your jurisdiction")
+            else:
+                found = (grid, None)
+            known[code] = found
+        return found
+
+    return check
 
 
 def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: bool = False,
@@ -567,7 +874,11 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
     from wangge.places.models import Building, BuildingKind, House, Usage
 
     sealer = _Sealer()
-    areas = {a.code: a for a in Area.objects.all()}
+    id_number = _IdChecker()
+    grid_of = _grid_checks({a.code: a for a in Area.objects.all()}, actor)
+    usages = frozenset(Usage.values)
+    usage_list = ", ".join(Usage.values)
+    copy = connection.vendor == "postgresql"
     qn = connection.ops.quote_name
     building_table, house_table = Building._meta.db_table, House._meta.db_table
     buildings: dict[tuple[int, str], int] = {}
@@ -576,8 +887,12 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
     problems: list[RowProblem] = []
     totals = {"created": 0, "updated": 0, "unchanged": 0, "buildings_created": 0}
     read = 0
-    with _big_cache(), transaction.atomic():
+    indexes: list[str] | None = None
+    with _big_cache(), transaction.atomic(), _checks_at_once([house_table, building_table]):
+        empty = not House.objects.exists()  # then every house of the file is new
         for block in _chunks(rows, chunk):
+            if read and indexes is None and empty and copy:
+                indexes = _drop_secondary_indexes([house_table])  # a second chunk
             read += len(block)
             good = []
             for number, row in block:
@@ -586,13 +901,9 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
                 def bad(column, message, number=number):
                     problems.append(RowProblem(number, column, message))
 
-                grid = areas.get(row["grid_code"])
-                if grid is None:
-                    bad("grid_code", f"no area has the code {row['grid_code']!r}")
-                elif grid.level not in services.PERSON_LEVELS:
-                    bad("grid_code", f"{grid.code} is not a grid or a community")
-                elif actor is not None and not actor.can_see_area(grid):
-                    bad("grid_code", f"{grid.code} is outside your jurisdiction")
+                grid, message = grid_of(row["grid_code"])
+                if message:
+                    bad("grid_code", message)
                 name, unit, room = row["building"], row["unit"], row["room"]
                 if not name:
                     bad("building", "a building name is required")
@@ -605,8 +916,8 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
                 elif len(room) > 10:
                     bad("room", "a room has at most 10 characters")
                 usage = USAGE_ALIASES.get(row["usage"], row["usage"] or Usage.OWNER)
-                if usage not in Usage.values:
-                    bad("usage", f"{row['usage']!r} is not one of {', '.join(Usage.values)}")
+                if usage not in usages:
+                    bad("usage", f"{row['usage']!r} is not one of {usage_list}")
                 floor_area = None
                 if row["floor_area_m2"]:
                     try:
@@ -618,7 +929,7 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
                 owner_hash = ""
                 if row["owner_id_number"]:
                     try:
-                        owner_hash = sealer.hash(normalize_id_number(row["owner_id_number"]))
+                        owner_hash = sealer.hash(id_number(row["owner_id_number"]))
                     except IdentifierError as exc:
                         bad("owner_id_number", str(exc))
                 if grid is not None and name and room:
@@ -629,64 +940,70 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
                     else:
                         seen[key] = number
                 if len(problems) == before:
-                    good.append({"row": number, "grid": grid, "name": name, "unit": unit,
-                                 "room": room, "usage": str(usage), "area": floor_area,
-                                 "owner_hash": owner_hash})
-            owners = dict(_select_in(
+                    good.append((number, grid.pk, name, unit, room, str(usage), floor_area,
+                                 owner_hash))
+            owners = dict(_select_where(
                 f"SELECT id_hash, id FROM {qn(Person._meta.db_table)} "  # noqa: S608
-                f"WHERE id_hash IN ({{marks}})",
-                list({v["owner_hash"] for v in good if v["owner_hash"]})))
+                f"WHERE {{where}}", "id_hash", list({v[7] for v in good if v[7]})))
             kept = []
             for values in good:
-                if values["owner_hash"] and values["owner_hash"] not in owners:
-                    problems.append(RowProblem(values["row"], "owner_id_number",
+                owner_hash = values[7]
+                if owner_hash and owner_hash not in owners:
+                    problems.append(RowProblem(values[0], "owner_id_number",
                                                "no person has this ID number"))
                 else:
-                    values["owner"] = owners.get(values["owner_hash"])
-                    kept.append(values)
+                    kept.append((*values[1:7], owners.get(owner_hash)))
             if problems and not skip_bad_rows:
                 continue
             now = timezone.now()
             stamp = _stamp(now)
-            grids = list({v["grid"].pk for v in kept} - loaded_grids)
-            for pk, grid_id, name in sorted(_select_in(
+            grids = list({v[0] for v in kept} - loaded_grids)
+            for pk, grid_id, name in sorted(_select_where(
                     f"SELECT id, grid_id, name FROM {qn(building_table)} "  # noqa: S608
-                    f"WHERE grid_id IN ({{marks}})", grids), reverse=True):
+                    f"WHERE {{where}}", "grid_id", grids), reverse=True):
                 buildings[(grid_id, name)] = pk  # the oldest of equally named buildings
             loaded_grids.update(grids)
-            missing = list({(v["grid"].pk, v["name"]) for v in kept} - set(buildings))
+            missing = list({(v[0], v[1]) for v in kept} - set(buildings))
             if missing:
                 insert_rows(building_table, BUILDING_INSERT, [
                     (grid_id, name, BuildingKind.RESIDENTIAL.value,
                      secrets.token_urlsafe(9), stamp, stamp) for grid_id, name in missing])
                 names = {name for _grid, name in missing}
-                for pk, grid_id, name in sorted(_select_in(
+                for pk, grid_id, name in sorted(_select_where(
                         f"SELECT id, grid_id, name FROM {qn(building_table)} "  # noqa: S608
-                        f"WHERE grid_id IN ({{marks}})", list({g for g, _n in missing})),
+                        f"WHERE {{where}}", "grid_id", list({g for g, _n in missing})),
                         reverse=True):
                     if name in names and (grid_id, name) not in buildings:
                         buildings[(grid_id, name)] = pk
                 totals["buildings_created"] += len(missing)
-            existing = {(b, u, r): (pk, usage, area, owner) for pk, b, u, r, usage, area, owner
-                        in _select_in(
-                            f"SELECT id, building_id, unit_no, room_no, usage, "  # noqa: S608
-                            f"floor_area_m2, owner_id FROM {qn(house_table)} "
-                            f"WHERE building_id IN ({{marks}})",
-                            list({buildings[(v['grid'].pk, v['name'])] for v in kept}))}
+            # (grid, building name, unit, room, usage, area, owner) → with the building's id
+            kept = [(buildings[(v[0], v[1])], *v[2:]) for v in kept]
+            existing = {} if empty else {
+                (b, u, r): (pk, usage, area, owner) for pk, b, u, r, usage, area, owner
+                in _select_where(
+                    f"SELECT id, building_id, unit_no, room_no, usage, "  # noqa: S608
+                    f"floor_area_m2, owner_id FROM {qn(house_table)} WHERE {{where}}",
+                    "building_id", list({v[0] for v in kept}))}
             new_rows, updates = [], []
             for values in kept:
-                building_id = buildings[(values["grid"].pk, values["name"])]
-                old = existing.get((building_id, values["unit"], values["room"]))
+                building_id, unit, room, usage, area, owner = values
+                old = existing.get((building_id, unit, room)) if existing else None
                 if old is None:
-                    new_rows.append((building_id, values["unit"], values["room"],
-                                     values["usage"], values["area"], values["owner"], stamp,
-                                     stamp))
-                elif old[1:] == (values["usage"], values["area"], values["owner"]):
+                    new_rows.append(values)
+                elif old[1:] == (usage, area, owner):
                     totals["unchanged"] += 1
                 else:
-                    updates.append((values["usage"], values["area"], values["owner"], stamp,
-                                    old[0]))
-            insert_rows(house_table, HOUSE_INSERT, new_rows)
+                    updates.append((usage, area, owner, stamp, old[0]))
+            if copy:
+                at = now.isoformat()
+                copy_lines(house_table, HOUSE_INSERT, [
+                    f"{building_id}\t{copy_escape(unit)}\t{copy_escape(room)}\t{usage}\t"
+                    f"{NULL if area is None else area}\t{NULL if owner is None else owner}\t"
+                    f"{at}\t{at}\n"
+                    for building_id, unit, room, usage, area, owner in new_rows])
+            else:
+                insert_rows(house_table, HOUSE_INSERT,
+                            [(*values, stamp, stamp) for values in new_rows])
             if updates:
                 with connection.cursor() as cursor:
                     cursor.executemany(
@@ -700,6 +1017,7 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
         if problems and not skip_bad_rows:
             problems.sort(key=lambda p: (p.row, p.column))
             raise PeopleImportError(problems, source)
+        _create_indexes(indexes or [])
     problems.sort(key=lambda p: (p.row, p.column))
     return {**totals, "skipped": len({p.row for p in problems}), "problems": problems,
             "rows": read}
