@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core.models import ChangeAction
+from wangge.core.models import ChangeAction, ChangeSource
 
 
 class StaleRecord(ValidationError):
@@ -55,6 +55,13 @@ def record_change(model, **kwargs):
     return change
 
 
+def channel_of(source: str) -> str:
+    """The channel of a history row's ``source`` (its first word: web, import, api …),
+    translated when known."""
+    word = (source or "").split(" ", 1)[0]
+    return str(ChangeSource(word).label) if word in ChangeSource.values else word
+
+
 def _plain(value) -> str:
     if value is None or value == "" or value is False:
         return ""
@@ -92,5 +99,6 @@ def history_entries(changes, labels: Mapping[str, str], *,
             fields.append({"key": key, "label": labels.get(key, key),
                            "before": _plain(old), "after": _plain(new)})
         if fields:
-            entries.append({"change": change, "fields": fields})
+            entries.append({"change": change, "fields": fields,
+                            "channel": channel_of(getattr(change, "source", ""))})
     return entries

@@ -57,8 +57,9 @@ class ChangeRecord(models.Model):
     @property
     def channel(self) -> str:
         """The source's channel (web, import, api …), translated when known."""
-        word = (self.source or "").split(" ", 1)[0]
-        return ChangeSource(word).label if word in ChangeSource.values else word
+        from wangge.core.history import channel_of
+
+        return channel_of(self.source)
 
     @property
     def changed_fields(self) -> list[str]:

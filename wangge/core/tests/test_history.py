@@ -10,13 +10,14 @@ from types import SimpleNamespace
 import pytest
 
 from wangge.core.history import build_change, history_entries
+from wangge.core.models import ChangeSource
 from wangge.core.permissions import can_edit_base_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _row(before, after, action="updated"):
-    return SimpleNamespace(before=before, after=after, action=action)
+def _row(before, after, action="updated", source="import people.csv"):
+    return SimpleNamespace(before=before, after=after, action=action, source=source)
 
 
 def test_history_entries_show_changed_fields_only_with_labels_and_display():
@@ -34,6 +35,7 @@ def test_history_entries_show_changed_fields_only_with_labels_and_display():
         {"key": "status", "label": "Status", "before": "NORMAL", "after": "DAMAGED"},
         {"key": "tags", "label": "tags", "before": "a", "after": "a、b"}]
     assert [f["key"] for f in entries[1]["fields"]] == ["name", "status"]  # empty ones left out
+    assert entries[0]["channel"] == str(ChangeSource.IMPORT.label)  # the file name dropped
 
 
 def test_build_change_picks_the_action_and_skips_no_ops():
