@@ -86,7 +86,9 @@ def history_entries(changes, labels: Mapping[str, str], *,
     for change in changes:
         before, after = change.before or {}, change.after or {}
         fields = []
-        for key in dict.fromkeys([*before, *after]):
+        # the labels' order, not the stored one (PostgreSQL's jsonb keeps no key order)
+        for key in dict.fromkeys([*(k for k in labels if k in before or k in after),
+                                  *before, *after]):
             if key in hidden:
                 continue
             old, new = before.get(key), after.get(key)

@@ -63,5 +63,6 @@ class ChangeRecord(models.Model):
 
     @property
     def changed_fields(self) -> list[str]:
+        """In alphabetical order: PostgreSQL's jsonb keeps no key order."""
         before, after = self.before or {}, self.after or {}
-        return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        return sorted(k for k in {*before, *after} if before.get(k) != after.get(k))

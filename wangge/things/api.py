@@ -149,29 +149,31 @@ def list_components(request, filters: Query[ComponentFilter]):
     return page_of(components, filters, _component)
 
 
-@router.get("/components/{code}", response=ComponentDetail, summary="One component")
-def get_component(request, code: str):
-    return _detail(get_scoped_or_404(Component, request.user, code=code), request.user)
+@router.get("/components/{component_code}", response=ComponentDetail, summary="One component")
+def get_component(request, component_code: str):
+    return _detail(get_scoped_or_404(Component, request.user, code=component_code),
+                   request.user)
 
 
-@router.get("/components/{code}/history", response=list[ChangeOut],
+@router.get("/components/{component_code}/history", response=list[ChangeOut],
             summary="Every change to a component: who, when, before and after")
-def component_history(request, code: str):
-    component = get_scoped_or_404(Component, request.user, code=code)
+def component_history(request, component_code: str):
+    component = get_scoped_or_404(Component, request.user, code=component_code)
     return changes_out(component.changes.all())
 
 
-@router.patch("/components/{code}", response=ComponentDetail,
+@router.patch("/components/{component_code}", response=ComponentDetail,
               summary="Change a component (status, name, position, units, note)")
-def update_component(request, code: str, data: ComponentPatch):
+def update_component(request, component_code: str, data: ComponentPatch):
     require_editor(request.user)
-    component = get_scoped_or_404(Component, request.user, code=code)
+    component = get_scoped_or_404(Component, request.user, code=component_code)
     check_fresh(component, data.updated_at)
     changes = data.dict(exclude_unset=True, exclude={"updated_at"})
     if changes.get("status") is not None and changes["status"] not in ComponentStatus.values:
         raise ValueError(f"status must be one of {', '.join(ComponentStatus.values)}")
     services.save_component(request.user, component, source="api", **changes)
-    return _detail(get_scoped_or_404(Component, request.user, code=code), request.user)
+    return _detail(get_scoped_or_404(Component, request.user, code=component_code),
+                   request.user)
 
 
 @router.get("/devices", response=Page[DeviceOut], summary="IoT devices and cameras")

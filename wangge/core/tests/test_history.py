@@ -34,7 +34,8 @@ def test_history_entries_show_changed_fields_only_with_labels_and_display():
     assert entries[0]["fields"] == [
         {"key": "status", "label": "Status", "before": "NORMAL", "after": "DAMAGED"},
         {"key": "tags", "label": "tags", "before": "a", "after": "a、b"}]
-    assert [f["key"] for f in entries[1]["fields"]] == ["name", "status"]  # empty ones left out
+    # empty ones left out; the labelled fields first, in the labels' order
+    assert [f["key"] for f in entries[1]["fields"]] == ["status", "name"]
     assert entries[0]["channel"] == str(ChangeSource.IMPORT.label)  # the file name dropped
 
 
