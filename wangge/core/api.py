@@ -8,7 +8,11 @@ from typing import Generic, TypeVar
 
 from ninja import Field, Schema
 
+from wangge.core.editing import require_editor
 from wangge.core.scope import get_scoped_or_404
+
+__all__ = ["Page", "PageQuery", "area_in_scope", "changes_out", "check_fresh", "page_of",
+           "require_editor"]
 
 T = TypeVar("T")
 
@@ -56,16 +60,6 @@ def area_in_scope(user, code: str):
     from wangge.territory.models import Area
 
     return get_scoped_or_404(Area, user, code=code)
-
-
-def require_editor(user) -> None:
-    """Base data is written only by the roles that keep it (wangge/core/permissions.py)."""
-    from django.core.exceptions import PermissionDenied
-
-    from wangge.core.permissions import can_edit_base_data
-
-    if not can_edit_base_data(user):
-        raise PermissionDenied("your role may read base data but not change it")
 
 
 class StaleError(Exception):

@@ -23,7 +23,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wangge.core import exporting
+from wangge.core.editing import require_editor
 from wangge.core.history import history_entries
+from wangge.core.permissions import can_edit_base_data
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services as people
 from wangge.places import exporter, services
@@ -123,6 +125,7 @@ def building_detail(request, pk: int):
     return render(request, "places/building_detail.html", {
         "building": building, "rows": rows,
         "history": history(PlaceChange.objects.filter(building=building)),
+        "can_edit": can_edit_base_data(request.user),
         "public_url": reverse("places:qr", args=[building.qr_token]),
         "phone_url": reverse("places:phone", args=[building.qr_token]),
         "plate_url": reverse("places:plate", args=[building.qr_token])})
@@ -153,6 +156,7 @@ class BuildingForm(forms.Form):
 @login_required
 def building_edit(request, pk: int):
     building = get_scoped_or_404(Building, request.user, pk=pk)
+    require_editor(request.user)
     initial = {"name": building.name, "kind": building.kind, "floors": building.floors,
                "lon": building.lon, "lat": building.lat, "grid": building.grid.code,
                "address": building.address.full_text if building.address_id else ""}
@@ -256,7 +260,7 @@ def _phone_context(request, building) -> dict:
     return {"building": building, "nav_active": "", "js_strings": js_strings(),
             "manifest_url": reverse("gridapp:manifest"), "sw_url": reverse("gridapp:sw"),
             "rows": [{"house": h, "residents": residents.get(h.pk, [])} for h in houses],
-            "usages": Usage.choices,
+            "usages": Usage.choices, "can_edit": can_edit_base_data(request.user),
             "public_url": reverse("places:qr", args=[building.qr_token])}
 
 
@@ -265,6 +269,7 @@ def _phone_context(request, building) -> dict:
 def phone_building(request, token: str):
     building = get_scoped_or_404(Building, request.user, qr_token=token)
     if request.method == "POST":
+        require_editor(request.user)
         _phone_action(request, building)
         return redirect(reverse("places:phone", args=[token]) + request.POST.get("anchor", ""))
     return render(request, "places/phone_building.html", _phone_context(request, building))

@@ -118,3 +118,18 @@ def test_review_queue_page(client, buildings, std_addresses, users):
     assert buildings["ximei"].address == std_addresses["a1"]
     login(client, users["liucheng"])
     assert "幸福路12号" not in client.get(reverse("places:review")).content.decode()
+
+
+def test_readers_see_buildings_but_may_not_change_them(client, buildings, make_user, territory):
+    from wangge.accounts.choices import Role
+
+    building = buildings["ximei"]
+    client.force_login(make_user("leader-x", Role.LEADER, territory["350583000000"]))
+    phone = reverse("places:phone", args=[building.qr_token])
+    page = client.get(phone)
+    assert page.status_code == 200 and b'name="action"' not in page.content
+    assert client.post(phone, {"action": "usage", "house": "1", "usage": "vacant"}
+                       ).status_code == 403
+    assert client.get(reverse("places:building-edit", args=[building.pk])).status_code == 403
+    detail = client.get(reverse("places:building", args=[building.pk]))
+    assert reverse("places:building-edit", args=[building.pk]).encode() not in detail.content

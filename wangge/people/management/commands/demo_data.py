@@ -46,7 +46,7 @@ class Command(BaseCommand):
                             help="sensors and cameras together (default 300)")
         parser.add_argument("--cameras", type=int,
                             help=f"how many of the devices are cameras (default "
-                                 f"{CAMERA_SHARE:.0%})")
+                                 f"{CAMERA_SHARE * 100:.0f}%% of them)")
         parser.add_argument("--scale", choices=sorted(SCALES),
                             help="the seeds' figures; other options given override them")
         parser.add_argument("--seed", type=int, default=350583)
