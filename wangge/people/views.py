@@ -150,7 +150,7 @@ def _person_areas(user):
 
 
 class PersonForm(VersionedForm):
-    name = forms.CharField(label=_l("Name"), max_length=50)
+    name = forms.CharField(label=_l("Full name"), max_length=50)
     kind = forms.ChoiceField(label=_l("Kind"), choices=Kind.choices)
     id_number = forms.CharField(
         label=_l("ID number"), max_length=30,
