@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -173,17 +174,25 @@ def _line_blocks(stream: io.TextIOBase | Iterable[str], size: int, columns: list
                  required: list[str] = REQUIRED, source: str = "") -> Iterator[_Lines]:
     lines: list[str] = []
     keep = lines.append
+    source_lines = iter(stream)
 
-    def feed():
-        for line in stream:
+    def kept():
+        for line in source_lines:
             keep(line)
             yield line
 
-    reader = csv.reader(feed())  # reads a line only when the record so far is complete
-    index, absent = _header(reader, columns, required, source)
+    def record_from(line: str) -> None:
+        """Reads the rest of the record that begins with ``line`` (kept already): csv reads
+        a line only while the record so far is incomplete."""
+        next(csv.reader(itertools.chain((line,), kept())), None)
+
+    index, absent = _header(csv.reader(kept()), columns, required, source)
     lines.clear()
     start, count = 2, 0
-    for _record in reader:
+    for line in source_lines:
+        keep(line)
+        if '"' in line:  # a quoted field may hold line breaks; elsewhere a line is a record
+            record_from(line)
         count += 1
         if count >= size:
             yield _Lines(start, lines.copy(), index, absent)
@@ -374,12 +383,24 @@ def _checks_at_once(tables: list[str]):
 
 
 def _drop_secondary_indexes(tables: list[str]) -> list[str]:
-    """PostgreSQL, in the import's transaction: drops the indexes of ``tables`` that enforce
-    nothing (not unique, not a primary key, no constraint's) and returns the statements that
-    create them again (_create_indexes, before the commit). For a first large load into an
-    empty table: one sorted build instead of millions of random inserts into each index. The
-    tables are locked against other sessions until the commit (an ACCESS EXCLUSIVE lock); a
-    rollback brings the indexes back."""
+    """PostgreSQL, in the import's transaction: drops what _create_indexes builds again before
+    the commit, for a first large load into an empty table: the indexes of ``tables`` that
+    enforce nothing (not unique, not a primary key, no constraint's), and the foreign keys
+    among ``tables`` (checked then by one join instead of once a row). Returns the statements
+    that create them again. The tables are locked against other sessions until the commit (an
+    ACCESS EXCLUSIVE lock); a rollback brings everything back. SQLite: the indexes only (its
+    readers keep their snapshot, with the indexes, until the commit)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+                           f"AND tbl_name IN ({marks}) AND sql IS NOT NULL ORDER BY name",
+                           tables)
+            indexes = [(name, sql) for name, sql in cursor.fetchall()
+                       if not sql.upper().startswith("CREATE UNIQUE")]
+            for name, _sql in indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        return [sql for _name, sql in indexes]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
@@ -387,17 +408,27 @@ def _drop_secondary_indexes(tables: list[str]) -> list[str]:
             "AND NOT i.indisprimary AND i.indisvalid AND NOT EXISTS ("
             "SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
             "ORDER BY i.indexrelid", [tables])
-        found = cursor.fetchall()
-        for name, _definition in found:
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "AND confrelid = ANY(%s::regclass[]) ORDER BY oid", [tables, tables])
+        keys = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    return [definition for _name, definition in found]
+    return [definition for _name, definition in indexes] + [
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+        for table, name, definition in keys]
 
 
 def _create_indexes(definitions: list[str]) -> None:
     if not definitions:
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for definition in definitions:
             cursor.execute(definition)
 
@@ -721,15 +752,57 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
     return {"created": len(new), "updated": len(updates), "unchanged": unchanged}
 
 
-_FORK_CONTEXT: _PeopleContext | None = None
+_FORK_CONTEXT = None  # the context of the import, inherited by the forked workers
 
 
-def _check_chunk(block: _Lines | list[tuple[int, dict]],
-                 ctx: _PeopleContext | None = None) -> tuple:
+def _in_worker(check: Callable, block) -> tuple:
+    return check(block, _FORK_CONTEXT)
+
+
+def _pipeline(blocks: Iterable, check: Callable, consume: Callable, ctx, workers: int,
+              second: Callable | None = None) -> None:
+    """``check(block, ctx)`` for each block (from the second block on in ``workers`` forked
+    processes, which inherit ``ctx``, a few blocks ahead) and ``consume(result)`` in this
+    process, in order; ``second()`` before the second block (a large import)."""
+    global _FORK_CONTEXT
+    pool = None
+    pending: collections.deque = collections.deque()
+    try:
+        for n, block in enumerate(blocks):
+            if n == 1:
+                if second is not None:
+                    second()
+                if workers > 0:
+                    _FORK_CONTEXT = ctx
+                    pool = multiprocessing.get_context("fork").Pool(workers)
+            if pool is None:
+                pending.append(check(block, ctx))
+            else:
+                pending.append(pool.apply_async(_in_worker, (check, block)))
+            while len(pending) > (workers + 1 if pool is not None else 0):
+                result = pending.popleft()
+                consume(result if isinstance(result, tuple) else result.get())
+        while pending:
+            result = pending.popleft()
+            consume(result if isinstance(result, tuple) else result.get())
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _FORK_CONTEXT = None
+
+
+def _default_workers(workers: int | None) -> int:
+    if workers is None:  # checking and sealing in other processes, writing in this one
+        cpus = os.cpu_count() or 1
+        workers = min(4, cpus) if cpus > 1 else 0
+    return workers
+
+
+def _check_chunk(block: _Lines | list[tuple[int, dict]], ctx: _PeopleContext) -> tuple:
     """Parses (a block of lines), checks and seals a chunk, in a worker process when there
     are several chunks: the checked rows, the problems, the valid ID numbers (row, key,
     masked) and the number of rows."""
-    ctx = ctx or _FORK_CONTEXT
     problems: list[RowProblem] = []
     ids: list[tuple[int, int, str]] = []
     rows = _rows_of(block)
@@ -741,8 +814,6 @@ def _check_chunk(block: _Lines | list[tuple[int, dict]],
 def _consume(ctx: _PeopleContext, result, problems: list[RowProblem], skip_bad_rows: bool,
              source: str, totals: dict) -> None:
     """The duplicates in the file (over all chunks), then the writes of a checked chunk."""
-    if not isinstance(result, tuple):
-        result = result.get()
     good, chunk_problems, ids, count = result
     totals["rows"] += count
     problems.extend(chunk_problems)
@@ -785,51 +856,28 @@ def _import_people(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
                    source: str = "", progress: Progress = None,
                    workers: int | None = None) -> dict:
     ctx = _PeopleContext(actor)
-    if workers is None:  # checking and sealing in other processes, writing in this one
-        cpus = os.cpu_count() or 1
-        workers = min(4, cpus) if cpus > 1 else 0
     problems: list[RowProblem] = []
     totals = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
-    started = False
-    pool = None
-    pending: collections.deque = collections.deque()
+    tables = [Person._meta.db_table, PersonChange._meta.db_table,
+              Person.tags.through._meta.db_table]
+    rebuild: list[str] = []
 
-    def consume():
-        _consume(ctx, pending.popleft(), problems, skip_bad_rows, source, totals)
+    def consume(result):
+        _consume(ctx, result, problems, skip_bad_rows, source, totals)
         if progress:
             progress(totals["rows"])
 
-    tables = [Person._meta.db_table, PersonChange._meta.db_table,
-              Person.tags.through._meta.db_table]
-    indexes: list[str] | None = None
-    try:
-        with _big_cache(), transaction.atomic(), _checks_at_once(tables):
-            ctx.empty = not Person.objects.exists()
-            for block in blocks:
-                if started and indexes is None and ctx.empty and ctx.copy:
-                    # a second chunk into an empty table: build its indexes at the end
-                    indexes = _drop_secondary_indexes(tables[:2])
-                if pool is None and started and workers > 0:  # a second chunk: worth a pool
-                    global _FORK_CONTEXT  # inherited by the forked workers
-                    _FORK_CONTEXT = ctx
-                    pool = multiprocessing.get_context("fork").Pool(workers)
-                started = True
-                if pool is None:
-                    pending.append(_check_chunk(block, ctx))
-                else:
-                    pending.append(pool.apply_async(_check_chunk, (block,)))
-                while len(pending) > (workers + 1 if pool is not None else 0):
-                    consume()
-            while pending:
-                consume()
-            if problems and not skip_bad_rows:  # rolls everything back
-                problems.sort(key=lambda p: (p.row, p.column))
-                raise PeopleImportError(problems, source)
-            _create_indexes(indexes or [])
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    def second():
+        if ctx.empty and connection.vendor in ("postgresql", "sqlite"):  # a large import
+            rebuild.extend(_drop_secondary_indexes(tables[:2]))  # into an empty table
+
+    with _big_cache(), transaction.atomic(), _checks_at_once(tables):
+        ctx.empty = not Person.objects.exists()
+        _pipeline(blocks, _check_chunk, consume, ctx, _default_workers(workers), second)
+        if problems and not skip_bad_rows:  # rolls everything back
+            problems.sort(key=lambda p: (p.row, p.column))
+            raise PeopleImportError(problems, source)
+        _create_indexes(rebuild)
     problems.sort(key=lambda p: (p.row, p.column))
     read = totals.pop("rows")
     return {**totals, "skipped": len({p.row for p in problems}), "problems": problems,
@@ -864,20 +912,95 @@ def _grid_checks(areas: dict, actor) -> Callable[[str], tuple]:
     return check
 
 
+class _HousesContext:
+    def __init__(self, actor):
+        from wangge.places.models import Usage
+
+        self.sealer = _Sealer()
+        self.id_number = _IdChecker()
+        self.grid_of = _grid_checks({a.code: a for a in Area.objects.all()}, actor)
+        self.usages = frozenset(Usage.values)
+        self.usage_list = ", ".join(Usage.values)
+        self.default_usage = str(Usage.OWNER)
+
+
+def _check_houses(block: _Lines | list[tuple[int, dict]], ctx: _HousesContext) -> tuple:
+    """Parses (a block of lines) and checks a chunk of houses, in a worker process when there
+    are several chunks: the good rows (row, grid id, building name, unit, room, usage, area,
+    the owner's ID number hash), the problems, the rows' keys for the duplicates in the file
+    (row, (grid id, building name, unit, room)) and the number of rows."""
+    problems: list[RowProblem] = []
+    good, keys = [], []
+    rows = _rows_of(block)
+    grid_of, usages, digest, id_number = ctx.grid_of, ctx.usages, ctx.sealer.hash, ctx.id_number
+    for number, row in rows:
+        before = len(problems)
+
+        def bad(column, message, number=number):
+            problems.append(RowProblem(number, column, message))
+
+        grid, message = grid_of(row["grid_code"])
+        if message:
+            bad("grid_code", message)
+        name, unit, room = row["building"], row["unit"], row["room"]
+        if not name:
+            bad("building", "a building name is required")
+        elif len(name) > 80:
+            bad("building", "a building name has at most 80 characters")
+        if len(unit) > 10:
+            bad("unit", "a unit has at most 10 characters")
+        if not room:
+            bad("room", "a room is required")
+        elif len(room) > 10:
+            bad("room", "a room has at most 10 characters")
+        usage = USAGE_ALIASES.get(row["usage"], row["usage"] or ctx.default_usage)
+        if usage not in usages:
+            bad("usage", f"{row['usage']!r} is not one of {ctx.usage_list}")
+        floor_area = None
+        if row["floor_area_m2"]:
+            try:
+                floor_area = float(row["floor_area_m2"])
+                if not 0 < floor_area < 100_000:
+                    raise ValueError
+            except ValueError:
+                bad("floor_area_m2", f"{row['floor_area_m2']!r} is not an area in m²")
+        owner_hash = ""
+        if row["owner_id_number"]:
+            try:
+                owner_hash = digest(id_number(row["owner_id_number"]))
+            except IdentifierError as exc:
+                bad("owner_id_number", str(exc))
+        if grid is not None and name and room:
+            keys.append((number, (grid.pk, name, unit, room)))
+        if len(problems) == before:
+            good.append((number, grid.pk, name, unit, room, str(usage), floor_area,
+                         owner_hash))
+    return good, problems, keys, len(rows)
+
+
 def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: bool = False,
-                  source: str = "", progress: Progress = None, chunk: int = CHUNK) -> dict:
+                  source: str = "", progress: Progress = None, chunk: int = CHUNK,
+                  workers: int | None = None) -> dict:
     """Houses (HOUSE_COLUMNS): matched by grid + building name + unit + room, so a re-import
     updates; buildings missing in a grid are created by name; the owner is found by ID number
     among the people already imported."""
+    return _import_houses(_chunks(rows, chunk), actor=actor, skip_bad_rows=skip_bad_rows,
+                          source=source, progress=progress, workers=workers)
+
+
+def import_houses_csv(stream, *, chunk: int = CHUNK, **options) -> dict:
+    return _import_houses(_line_blocks(stream, chunk, HOUSE_COLUMNS, HOUSE_REQUIRED,
+                                       options.get("source", "")), **options)
+
+
+def _import_houses(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
+                   source: str = "", progress: Progress = None,
+                   workers: int | None = None) -> dict:
     import secrets
 
-    from wangge.places.models import Building, BuildingKind, House, Usage
+    from wangge.places.models import Building, BuildingKind, House
 
-    sealer = _Sealer()
-    id_number = _IdChecker()
-    grid_of = _grid_checks({a.code: a for a in Area.objects.all()}, actor)
-    usages = frozenset(Usage.values)
-    usage_list = ", ".join(Usage.values)
+    ctx = _HousesContext(actor)
     copy = connection.vendor == "postgresql"
     qn = connection.ops.quote_name
     building_table, house_table = Building._meta.db_table, House._meta.db_table
@@ -885,147 +1008,114 @@ def import_houses(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: boo
     loaded_grids: set[int] = set()
     seen: dict[tuple, int] = {}
     problems: list[RowProblem] = []
-    totals = {"created": 0, "updated": 0, "unchanged": 0, "buildings_created": 0}
-    read = 0
-    indexes: list[str] | None = None
-    with _big_cache(), transaction.atomic(), _checks_at_once([house_table, building_table]):
-        empty = not House.objects.exists()  # then every house of the file is new
-        for block in _chunks(rows, chunk):
-            if read and indexes is None and empty and copy:
-                indexes = _drop_secondary_indexes([house_table])  # a second chunk
-            read += len(block)
-            good = []
-            for number, row in block:
-                before = len(problems)
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "buildings_created": 0, "rows": 0}
+    rebuild: list[str] = []
+    empty = False
 
-                def bad(column, message, number=number):
-                    problems.append(RowProblem(number, column, message))
-
-                grid, message = grid_of(row["grid_code"])
-                if message:
-                    bad("grid_code", message)
-                name, unit, room = row["building"], row["unit"], row["room"]
-                if not name:
-                    bad("building", "a building name is required")
-                elif len(name) > 80:
-                    bad("building", "a building name has at most 80 characters")
-                if len(unit) > 10:
-                    bad("unit", "a unit has at most 10 characters")
-                if not room:
-                    bad("room", "a room is required")
-                elif len(room) > 10:
-                    bad("room", "a room has at most 10 characters")
-                usage = USAGE_ALIASES.get(row["usage"], row["usage"] or Usage.OWNER)
-                if usage not in usages:
-                    bad("usage", f"{row['usage']!r} is not one of {usage_list}")
-                floor_area = None
-                if row["floor_area_m2"]:
-                    try:
-                        floor_area = float(row["floor_area_m2"])
-                        if not 0 < floor_area < 100_000:
-                            raise ValueError
-                    except ValueError:
-                        bad("floor_area_m2", f"{row['floor_area_m2']!r} is not an area in m²")
-                owner_hash = ""
-                if row["owner_id_number"]:
-                    try:
-                        owner_hash = sealer.hash(id_number(row["owner_id_number"]))
-                    except IdentifierError as exc:
-                        bad("owner_id_number", str(exc))
-                if grid is not None and name and room:
-                    key = (grid.pk, name, unit, room)
-                    if key in seen:
-                        bad("room", f"{name} {unit}-{room} appears twice (also row "
-                                    f"{seen[key]})")
-                    else:
-                        seen[key] = number
-                if len(problems) == before:
-                    good.append((number, grid.pk, name, unit, room, str(usage), floor_area,
-                                 owner_hash))
-            owners = dict(_select_where(
-                f"SELECT id_hash, id FROM {qn(Person._meta.db_table)} "  # noqa: S608
-                f"WHERE {{where}}", "id_hash", list({v[7] for v in good if v[7]})))
-            kept = []
-            for values in good:
-                owner_hash = values[7]
-                if owner_hash and owner_hash not in owners:
-                    problems.append(RowProblem(values[0], "owner_id_number",
-                                               "no person has this ID number"))
-                else:
-                    kept.append((*values[1:7], owners.get(owner_hash)))
-            if problems and not skip_bad_rows:
-                continue
-            now = timezone.now()
-            stamp = _stamp(now)
-            grids = list({v[0] for v in kept} - loaded_grids)
+    def consume(result):
+        good, chunk_problems, keys, count = result
+        totals["rows"] += count
+        problems.extend(chunk_problems)
+        twice = set()
+        for number, key in keys:
+            first = seen.get(key)
+            if first is not None:
+                _grid, name, unit, room = key
+                problems.append(RowProblem(number, "room", f"{name} {unit}-{room} appears "
+                                           f"twice (also row {first})"))
+                twice.add(number)
+            else:
+                seen[key] = number
+        if twice:
+            good = [values for values in good if values[0] not in twice]
+        owners = dict(_select_where(
+            f"SELECT id_hash, id FROM {qn(Person._meta.db_table)} "  # noqa: S608
+            f"WHERE {{where}}", "id_hash", list({v[7] for v in good if v[7]})))
+        kept = []
+        for values in good:
+            owner_hash = values[7]
+            if owner_hash and owner_hash not in owners:
+                problems.append(RowProblem(values[0], "owner_id_number",
+                                           "no person has this ID number"))
+            else:
+                kept.append((*values[1:7], owners.get(owner_hash)))
+        if problems and not skip_bad_rows:
+            return  # keep checking, to report every problem; nothing will be written
+        now = timezone.now()
+        stamp = _stamp(now)
+        grids = list({v[0] for v in kept} - loaded_grids)
+        for pk, grid_id, name in sorted(_select_where(
+                f"SELECT id, grid_id, name FROM {qn(building_table)} "  # noqa: S608
+                f"WHERE {{where}}", "grid_id", grids), reverse=True):
+            buildings[(grid_id, name)] = pk  # the oldest of equally named buildings
+        loaded_grids.update(grids)
+        missing = list({(v[0], v[1]) for v in kept} - set(buildings))
+        if missing:
+            insert_rows(building_table, BUILDING_INSERT, [
+                (grid_id, name, BuildingKind.RESIDENTIAL.value, secrets.token_urlsafe(9),
+                 stamp, stamp) for grid_id, name in missing])
+            names = {name for _grid, name in missing}
             for pk, grid_id, name in sorted(_select_where(
                     f"SELECT id, grid_id, name FROM {qn(building_table)} "  # noqa: S608
-                    f"WHERE {{where}}", "grid_id", grids), reverse=True):
-                buildings[(grid_id, name)] = pk  # the oldest of equally named buildings
-            loaded_grids.update(grids)
-            missing = list({(v[0], v[1]) for v in kept} - set(buildings))
-            if missing:
-                insert_rows(building_table, BUILDING_INSERT, [
-                    (grid_id, name, BuildingKind.RESIDENTIAL.value,
-                     secrets.token_urlsafe(9), stamp, stamp) for grid_id, name in missing])
-                names = {name for _grid, name in missing}
-                for pk, grid_id, name in sorted(_select_where(
-                        f"SELECT id, grid_id, name FROM {qn(building_table)} "  # noqa: S608
-                        f"WHERE {{where}}", "grid_id", list({g for g, _n in missing})),
-                        reverse=True):
-                    if name in names and (grid_id, name) not in buildings:
-                        buildings[(grid_id, name)] = pk
-                totals["buildings_created"] += len(missing)
-            # (grid, building name, unit, room, usage, area, owner) → with the building's id
-            kept = [(buildings[(v[0], v[1])], *v[2:]) for v in kept]
-            existing = {} if empty else {
-                (b, u, r): (pk, usage, area, owner) for pk, b, u, r, usage, area, owner
-                in _select_where(
-                    f"SELECT id, building_id, unit_no, room_no, usage, "  # noqa: S608
-                    f"floor_area_m2, owner_id FROM {qn(house_table)} WHERE {{where}}",
-                    "building_id", list({v[0] for v in kept}))}
-            new_rows, updates = [], []
-            for values in kept:
-                building_id, unit, room, usage, area, owner = values
-                old = existing.get((building_id, unit, room)) if existing else None
-                if old is None:
-                    new_rows.append(values)
-                elif old[1:] == (usage, area, owner):
-                    totals["unchanged"] += 1
-                else:
-                    updates.append((usage, area, owner, stamp, old[0]))
-            if copy:
-                at = now.isoformat()
-                copy_lines(house_table, HOUSE_INSERT, [
-                    f"{building_id}\t{copy_escape(unit)}\t{copy_escape(room)}\t{usage}\t"
-                    f"{NULL if area is None else area}\t{NULL if owner is None else owner}\t"
-                    f"{at}\t{at}\n"
-                    for building_id, unit, room, usage, area, owner in new_rows])
+                    f"WHERE {{where}}", "grid_id", list({g for g, _n in missing})),
+                    reverse=True):
+                if name in names and (grid_id, name) not in buildings:
+                    buildings[(grid_id, name)] = pk
+            totals["buildings_created"] += len(missing)
+        # (grid, building name, unit, room, usage, area, owner) → with the building's id
+        kept = [(buildings[(v[0], v[1])], *v[2:]) for v in kept]
+        existing = {} if empty else {
+            (b, u, r): (pk, usage, area, owner) for pk, b, u, r, usage, area, owner
+            in _select_where(
+                f"SELECT id, building_id, unit_no, room_no, usage, "  # noqa: S608
+                f"floor_area_m2, owner_id FROM {qn(house_table)} WHERE {{where}}",
+                "building_id", list({v[0] for v in kept}))}
+        new_rows, updates = [], []
+        for values in kept:
+            building_id, unit, room, usage, area, owner = values
+            old = existing.get((building_id, unit, room)) if existing else None
+            if old is None:
+                new_rows.append(values)
+            elif old[1:] == (usage, area, owner):
+                totals["unchanged"] += 1
             else:
-                insert_rows(house_table, HOUSE_INSERT,
-                            [(*values, stamp, stamp) for values in new_rows])
-            if updates:
-                with connection.cursor() as cursor:
-                    cursor.executemany(
-                        f"UPDATE {qn(house_table)} SET usage = %s, "  # noqa: S608
-                        f"floor_area_m2 = %s, owner_id = %s, updated_at = %s WHERE id = %s",
-                        updates)
-            totals["created"] += len(new_rows)
-            totals["updated"] += len(updates)
-            if progress:
-                progress(read)
+                updates.append((usage, area, owner, stamp, old[0]))
+        if copy:
+            at = now.isoformat()
+            copy_lines(house_table, HOUSE_INSERT, [
+                f"{building_id}\t{copy_escape(unit)}\t{copy_escape(room)}\t{usage}\t"
+                f"{NULL if area is None else area}\t{NULL if owner is None else owner}\t"
+                f"{at}\t{at}\n"
+                for building_id, unit, room, usage, area, owner in new_rows])
+        else:
+            insert_rows(house_table, HOUSE_INSERT,
+                        [(*values, stamp, stamp) for values in new_rows])
+        if updates:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {qn(house_table)} SET usage = %s, "  # noqa: S608
+                    f"floor_area_m2 = %s, owner_id = %s, updated_at = %s WHERE id = %s",
+                    updates)
+        totals["created"] += len(new_rows)
+        totals["updated"] += len(updates)
+        if progress:
+            progress(totals["rows"])
+
+    def second():
+        if empty and connection.vendor in ("postgresql", "sqlite"):  # a large import into
+            rebuild.extend(_drop_secondary_indexes([house_table]))  # an empty table
+
+    with _big_cache(), transaction.atomic(), _checks_at_once([house_table, building_table]):
+        empty = not House.objects.exists()  # then every house of the file is new
+        _pipeline(blocks, _check_houses, consume, ctx, _default_workers(workers), second)
         if problems and not skip_bad_rows:
             problems.sort(key=lambda p: (p.row, p.column))
             raise PeopleImportError(problems, source)
-        _create_indexes(indexes or [])
+        _create_indexes(rebuild)
     problems.sort(key=lambda p: (p.row, p.column))
+    read = totals.pop("rows")
     return {**totals, "skipped": len({p.row for p in problems}), "problems": problems,
             "rows": read}
-
-
-def import_houses_csv(stream, **options) -> dict:
-    return import_houses(iter_csv(stream, HOUSE_COLUMNS, HOUSE_REQUIRED,
-                                  options.get("source", "")), **options)
 
 
 def analyze() -> None:
