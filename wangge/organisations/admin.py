@@ -1,9 +1,24 @@
 from django.contrib import admin
 
+from wangge.organisations import services
 from wangge.organisations.models import Inspection, Organisation, OrganisationDevice
 
 
-class InspectionInline(admin.TabularInline):
+class ReadOnly:
+    """Inspections are recorded on the organisation's page (through the service, with their
+    history); the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InspectionInline(ReadOnly, admin.TabularInline):
     model = Inspection
     extra = 0
     fields = ["date", "inspector", "result", "issues", "follow_up_date"]
@@ -27,9 +42,14 @@ class OrganisationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return Organisation.objects.visible_to(request.user).select_related("grid")
 
+    def save_model(self, request, obj, form, change):
+        """Through the service, so the change is checked and kept in the history."""
+        services.save_organisation(request.user, obj, source="web admin",
+                                   **{name: getattr(obj, name) for name in services.EDITABLE})
+
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["organisation", "date", "result", "inspector", "follow_up_date"]
     list_filter = ["result"]
     raw_id_fields = ["organisation", "inspector", "recorded_by"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from wangge.things import services
 from wangge.things.models import Component
 
 
@@ -14,3 +15,8 @@ class ComponentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return Component.objects.visible_to(request.user).select_related("category", "grid")
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, so the change is checked and kept in the history."""
+        services.save_component(request.user, obj, source="web admin",
+                                **{name: getattr(obj, name) for name in services.EDITABLE})
