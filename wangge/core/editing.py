@@ -5,6 +5,8 @@ role check (wangge.core.permissions.can_edit_base_data)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -23,16 +25,6 @@ class VersionedForm(forms.Form):
     """A form carrying the version of the record it was opened on (empty: a new record)."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
-
-
-def bind_current_version(form_class, request, record, **kwargs):
-    """The submitted form again, its values as typed, but now carrying the record's current
-    version: saving it once more (after a look at what changed) overwrites deliberately."""
-    data = request.POST.copy()
-    data["version"] = version_of(record)
-    form = form_class(data, **kwargs)
-    form.is_valid()
-    return form
 
 
 def mark_stale_fields(form, entries: list[dict]) -> None:
@@ -71,3 +63,77 @@ def add_service_errors(form, exc: ValidationError, translate=None) -> None:
             messages = [translate(m) for m in messages]
         target = field if field in form.fields and field != "version" else None
         form.add_error(target, list(messages))
+
+
+@dataclass(frozen=True)
+class EditPage:
+    """What differs between the base-data edit pages; ``edit_page`` does the rest.
+
+    ``make_form(data, record)`` builds the form (``record`` None: a new one), ``initial(record)``
+    its values for an existing record, ``save(form, record)`` calls the service (raising
+    ``StaleRecord``, ``ValidationError`` or ``PermissionDenied``) and returns the saved record,
+    ``stale(record, version)`` the history entries written since ``version``."""
+
+    make_form: Callable
+    initial: Callable
+    save: Callable
+    stale: Callable
+    detail_url: Callable  # saved record → its page
+    label: Callable  # record → its name in the breadcrumbs
+    list_url: str
+    list_title: str
+    new_title: str
+    edit_title: str
+    saved_message: str
+    outside_field: str  # where "outside your jurisdiction" is shown
+    outside_message: str
+    translate: Callable | None = None
+    datalists: Callable | None = None  # form → {id: [(value, label)]}
+
+
+def edit_page(request, record, page: EditPage):
+    """A create (``record`` None) or edit form for a base-data record: the role checked, the
+    service's errors on their fields, a stale save refused (409) keeping the input and showing
+    what changed meanwhile, a redirect to the record's page once saved."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+    from django.utils.translation import gettext as _
+
+    from wangge.core.history import StaleRecord
+
+    require_editor(request.user)
+    is_new = record is None
+    form = page.make_form(request.POST or None, record,
+                          initial=None if is_new else page.initial(record))
+    stale, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                saved = page.save(form, record)
+            except StaleRecord:
+                record.refresh_from_db()
+                stale = page.stale(record, form.cleaned_data["version"])
+                data = request.POST.copy()
+                data["version"] = version_of(record)
+                form = page.make_form(data, record)
+                form.is_valid()
+                mark_stale_fields(form, stale)
+                status = 409
+            except ValidationError as exc:
+                add_service_errors(form, exc, translate=page.translate)
+            except PermissionDenied:
+                form.add_error(page.outside_field, str(page.outside_message))
+            else:
+                messages.success(request, str(page.saved_message))
+                return redirect(page.detail_url(saved))
+    if is_new:
+        title, cancel = page.new_title, page.list_url
+        crumbs = [(page.list_url, page.list_title), ("", title)]
+    else:
+        title, cancel = page.edit_title, page.detail_url(record)
+        crumbs = [(page.list_url, page.list_title), (cancel, page.label(record)),
+                  ("", _("Edit"))]
+    return render(request, "core/edit.html", {
+        "title": title, "crumbs": crumbs, "form": form, "stale": stale, "cancel_url": cancel,
+        "datalists": page.datalists(form) if page.datalists else {}}, status=status)

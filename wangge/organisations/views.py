@@ -9,9 +9,8 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,14 +22,12 @@ from django.views.decorators.http import require_POST
 
 from wangge.core import exporting
 from wangge.core.editing import (
+    EditPage,
     VersionedForm,
-    add_service_errors,
-    bind_current_version,
     changes_since,
-    mark_stale_fields,
-    require_editor,
+    edit_page,
 )
-from wangge.core.history import StaleRecord, history_entries, version_of
+from wangge.core.history import history_entries, version_of
 from wangge.core.permissions import can_edit_base_data
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.organisations import exporter, services
@@ -199,50 +196,28 @@ def _initial(org: Organisation) -> dict:
     return initial
 
 
+def _save(form, org: Organisation | None) -> Organisation:
+    data = {name: form.cleaned_data[name] for name in ORG_FIELDS}
+    if data["grid"] is None:
+        data.pop("grid")
+    return services.save_organisation(
+        form.user, org, source="web",
+        expected_version=None if org is None else form.cleaned_data["version"], **data)
+
+
 def _edit(request, org: Organisation | None):
-    require_editor(request.user)
-    is_new = org is None
-    form = OrganisationForm(request.POST or None, user=request.user,
-                            initial=None if is_new else _initial(org))
-    stale = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in ORG_FIELDS}
-            if data["grid"] is None:
-                data.pop("grid")
-            try:
-                saved = services.save_organisation(
-                    request.user, org, source="web",
-                    expected_version=None if is_new else form.cleaned_data["version"], **data)
-            except StaleRecord:
-                org.refresh_from_db()
-                stale = history(changes_since(
-                    org.changes.filter(subject=OrganisationChange.Subject.ORGANISATION),
-                    form.cleaned_data["version"]))
-                form = bind_current_version(OrganisationForm, request, org, user=request.user)
-                mark_stale_fields(form, stale)
-                status = 409
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except PermissionDenied:
-                form.add_error("lon", _("This position lies outside your jurisdiction."))
-            else:
-                messages.success(request, _("Organisation saved."))
-                return redirect("organisations:detail", pk=saved.pk)
-    list_url = reverse("organisations:list")
-    if is_new:
-        title = _("New organisation")
-        crumbs = [(list_url, _("Organisations")), ("", title)]
-        cancel = list_url
-    else:
-        title = _("Edit organisation")
-        cancel = reverse("organisations:detail", args=[org.pk])
-        crumbs = [(list_url, _("Organisations")), (cancel, org.name), ("", _("Edit"))]
-    return render(request, "core/edit.html", {
-        "title": title, "crumbs": crumbs, "form": form, "stale": stale,
-        "cancel_url": cancel, "datalists": {}}, status=status)
+    return edit_page(request, org, EditPage(
+        make_form=lambda data, record, initial=None: OrganisationForm(
+            data, user=request.user, initial=initial),
+        initial=_initial, save=_save,
+        stale=lambda record, version: history(changes_since(
+            record.changes.filter(subject=OrganisationChange.Subject.ORGANISATION), version)),
+        detail_url=lambda record: reverse("organisations:detail", args=[record.pk]),
+        label=lambda record: record.name,
+        list_url=reverse("organisations:list"), list_title=_("Organisations"),
+        new_title=_("New organisation"), edit_title=_("Edit organisation"),
+        saved_message=_("Organisation saved."), outside_field="lon",
+        outside_message=_("This position lies outside your jurisdiction.")))
 
 
 @never_cache

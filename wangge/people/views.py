@@ -11,12 +11,11 @@ import re
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -25,14 +24,12 @@ from django.views.decorators.http import require_POST
 
 from wangge.core import exporting
 from wangge.core.editing import (
+    EditPage,
     VersionedForm,
-    add_service_errors,
-    bind_current_version,
     changes_since,
-    mark_stale_fields,
-    require_editor,
+    edit_page,
 )
-from wangge.core.history import StaleRecord, check_version, history_entries, version_of
+from wangge.core.history import check_version, history_entries, version_of
 from wangge.core.identifiers import IdentifierError, normalize_id_number
 from wangge.core.permissions import can_edit_base_data
 from wangge.core.scope import get_scoped_or_404, scoped
@@ -245,60 +242,41 @@ def _stale_history(person, version: str, user) -> list[dict]:
     return entries or _history(changes[:1], user)
 
 
+def _save_person(form, person: Person | None) -> Person:
+    user = form.user
+    if person is None:
+        data = form.cleaned_data
+        return services.register_person(
+            user, name=data["name"], kind=data["kind"], id_number=data["id_number"],
+            phone=data["phone"], area=data["area"], address=data["address"],
+            tags=list(data.get("tags", [])), source="web")
+    with transaction.atomic():
+        saved = Person.objects.select_for_update().get(pk=person.pk)
+        check_version(saved, form.cleaned_data["version"])
+        services.update_person(user, saved, source="web", **form.changes())
+    return saved
+
+
+def _area_options(form) -> dict:
+    if "list" not in form.fields["area"].widget.attrs:
+        return {}
+    areas = _person_areas(form.user).order_by("code").only("code", "name")
+    return {"area-options": [(a.code, a.name) for a in areas]}
+
+
 def _person_edit(request, person: Person | None):
-    require_editor(request.user)
-    is_new = person is None
-    form = PersonForm(request.POST or None, user=request.user, person=person,
-                      initial=None if is_new else _person_initial(person, request.user))
-    stale = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                if is_new:
-                    data = form.cleaned_data
-                    saved = services.register_person(
-                        request.user, name=data["name"], kind=data["kind"],
-                        id_number=data["id_number"], phone=data["phone"], area=data["area"],
-                        address=data["address"], tags=list(data.get("tags", [])),
-                        source="web")
-                else:
-                    with transaction.atomic():
-                        saved = Person.objects.select_for_update().get(pk=person.pk)
-                        check_version(saved, form.cleaned_data["version"])
-                        services.update_person(request.user, saved, source="web",
-                                               **form.changes())
-            except StaleRecord:
-                person.refresh_from_db()
-                stale = _stale_history(person, form.cleaned_data["version"], request.user)
-                form = bind_current_version(PersonForm, request, person, user=request.user,
-                                            person=person)
-                mark_stale_fields(form, stale)
-                status = 409
-            except ValidationError as exc:
-                add_service_errors(form, exc, translate=_translate_error)
-            except PermissionDenied:
-                form.add_error("area", _("This is outside your jurisdiction."))
-            else:
-                messages.success(request, _("Person saved."))
-                return redirect("people:detail", pk=saved.pk)
-    list_url = reverse("people:list")
-    if is_new:
-        title = _("Register a person")
-        crumbs = [(list_url, _("People")), ("", title)]
-        cancel = list_url
-    else:
-        title = _("Edit person")
-        cancel = reverse("people:detail", args=[person.pk])
-        crumbs = [(list_url, _("People")), (cancel, person.name), ("", _("Edit"))]
-    areas = _person_areas(request.user)
-    options = [] if "list" not in form.fields["area"].widget.attrs else [
-        (a.code, a.name) for a in areas.order_by("code").only("code", "name")]
-    return render(request, "core/edit.html", {
-        "title": title, "crumbs": crumbs, "form": form, "stale": stale,
-        "cancel_url": cancel, "datalists": {"area-options": options} if options else {}},
-        status=status)
+    return edit_page(request, person, EditPage(
+        make_form=lambda data, record, initial=None: PersonForm(
+            data, user=request.user, person=record, initial=initial),
+        initial=lambda record: _person_initial(record, request.user), save=_save_person,
+        stale=lambda record, version: _stale_history(record, version, request.user),
+        detail_url=lambda record: reverse("people:detail", args=[record.pk]),
+        label=lambda record: record.name,
+        list_url=reverse("people:list"), list_title=_("People"),
+        new_title=_("Register a person"), edit_title=_("Edit person"),
+        saved_message=_("Person saved."), outside_field="area",
+        outside_message=_("This is outside your jurisdiction."), translate=_translate_error,
+        datalists=_area_options))
 
 
 @never_cache

@@ -7,11 +7,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -21,14 +19,12 @@ from wangge.cases.choices import Kind
 from wangge.cases.models import Category
 from wangge.core import exporting
 from wangge.core.editing import (
+    EditPage,
     VersionedForm,
-    add_service_errors,
-    bind_current_version,
     changes_since,
-    mark_stale_fields,
-    require_editor,
+    edit_page,
 )
-from wangge.core.history import StaleRecord, history_entries, version_of
+from wangge.core.history import history_entries, version_of
 from wangge.core.permissions import can_edit_base_data
 from wangge.core.scope import get_scoped_or_404
 from wangge.things import exporter, services
@@ -136,47 +132,28 @@ def _initial(component: Component) -> dict:
     return initial
 
 
+def _save(form, component: Component | None) -> Component:
+    return services.save_component(
+        form.user, component, source="web",
+        expected_version=None if component is None else form.cleaned_data["version"],
+        **{name: form.cleaned_data[name] for name in FIELDS})
+
+
 def _edit(request, component: Component | None):
-    require_editor(request.user)
-    is_new = component is None
-    form = ComponentForm(request.POST or None,
-                         initial=None if is_new else _initial(component))
-    stale = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in FIELDS}
-            try:
-                saved = services.save_component(
-                    request.user, component, source="web",
-                    expected_version=None if is_new else form.cleaned_data["version"], **data)
-            except StaleRecord:
-                component.refresh_from_db()
-                stale = history(changes_since(component.changes.all(),
-                                              form.cleaned_data["version"]))
-                form = bind_current_version(ComponentForm, request, component)
-                mark_stale_fields(form, stale)
-                status = 409
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except PermissionDenied:
-                form.add_error("lon", _("This position lies outside your jurisdiction."))
-            else:
-                messages.success(request, _("Component saved."))
-                return redirect("things:detail", code=saved.code)
-    list_url = reverse("things:list")
-    if is_new:
-        title = _("New component")
-        crumbs = [(list_url, _("City components")), ("", title)]
-        cancel = list_url
-    else:
-        title = _("Edit component")
-        cancel = reverse("things:detail", args=[component.code])
-        crumbs = [(list_url, _("City components")), (cancel, component.code), ("", _("Edit"))]
-    return render(request, "core/edit.html", {
-        "title": title, "crumbs": crumbs, "form": form, "stale": stale,
-        "cancel_url": cancel, "datalists": {}}, status=status)
+    def make_form(data, record, initial=None):
+        form = ComponentForm(data, initial=initial)
+        form.user = request.user
+        return form
+
+    return edit_page(request, component, EditPage(
+        make_form=make_form, initial=_initial, save=_save,
+        stale=lambda record, version: history(changes_since(record.changes.all(), version)),
+        detail_url=lambda record: reverse("things:detail", args=[record.code]),
+        label=lambda record: record.code,
+        list_url=reverse("things:list"), list_title=_("City components"),
+        new_title=_("New component"), edit_title=_("Edit component"),
+        saved_message=_("Component saved."), outside_field="lon",
+        outside_message=_("This position lies outside your jurisdiction.")))
 
 
 @never_cache
