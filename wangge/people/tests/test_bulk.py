@@ -115,6 +115,75 @@ def test_skip_bad_rows_imports_the_good_ones(territory, tags):
     assert state() == expected
 
 
+# a quoted field over two lines (row 2), a tab and a backslash (COPY's special characters)
+QUOTED = (f'"林\t一",{A},,,{GRID_XIMEI},"新华路\n1号 \\ 东",\n'
+          f"林二,{B},,,{GRID_XIMEI},C:\\\\门牌,\n"
+          f'"林三",123,,,{GRID_XIMEI},"",\n'  # row 4: a bad ID number
+          f'林四,{D},,,{GRID_XIMEI},"说""好""的",\n')
+
+
+@pytest.mark.parametrize("chunk,workers", [(20_000, 0), (1, 0), (1, 1)])
+def test_quoted_line_breaks_tabs_and_backslashes(territory, tags, chunk, workers):
+    with pytest.raises(importer.PeopleImportError) as row_by_row:
+        importer.import_people(rows_of(QUOTED))
+    with pytest.raises(importer.PeopleImportError) as fast:
+        bulk.import_people_csv(csv_stream(QUOTED), chunk=chunk, workers=workers)
+    assert [(p.row, p.column) for p in fast.value.problems] == [(4, "id_number")] == [
+        (p.row, p.column) for p in row_by_row.value.problems]
+    importer.import_people(rows_of(QUOTED), skip_bad_rows=True)
+    expected = state()
+    wipe()
+    result = bulk.import_people_csv(csv_stream(QUOTED), skip_bad_rows=True, chunk=chunk,
+                                    workers=workers)
+    assert (result["created"], result["skipped"], result["rows"]) == (3, 1, 4)
+    assert state() == expected
+    one = services.find_by_id_number(A)
+    assert (one.name, one.address) == ("林\t一", "新华路\n1号 \\ 东")
+    assert services.find_by_id_number(B).address == "C:\\\\门牌"
+    assert services.find_by_id_number(D).address == '说"好"的'
+    assert PersonChange.objects.get(person=one).after["address"] == "新华路\n1号 \\ 东"
+
+
+def schema(tables) -> dict:
+    with connection.cursor() as cursor:
+        return {table: connection.introspection.get_constraints(cursor, table)
+                for table in tables}
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_large_first_load_builds_the_indexes_again(territory, tags, fail):
+    """Into empty tables, from the second chunk on, the secondary indexes (PostgreSQL: and
+    the foreign key of the history to the people) are dropped and built again at the end,
+    in the import's transaction: afterwards the schema is the same, also when it fails."""
+    from wangge.places.models import House
+
+    tables = [Person._meta.db_table, PersonChange._meta.db_table, House._meta.db_table]
+    before = schema(tables)
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    people = MIXED + ("林五,123,,,,,\n" if fail else "")
+    with connection.execute_wrapper(record):
+        if fail:
+            with pytest.raises(importer.PeopleImportError):
+                bulk.import_people_csv(csv_stream(people), chunk=2, workers=0)
+        else:
+            assert bulk.import_people_csv(csv_stream(people), chunk=2, workers=0)[
+                "created"] == 4
+            assert bulk.import_houses_csv(io.StringIO(HOUSES.replace(B.lower(), D)),
+                                          chunk=2, workers=0)["created"] == 4
+    assert any(sql.startswith("DROP INDEX") for sql in statements)
+    assert any(sql.startswith("CREATE INDEX") for sql in statements) != fail
+    assert schema(tables) == before
+    assert Person.objects.count() == (0 if fail else 4)
+    if not fail:  # the indexes are there and used
+        assert services.find_by_id_number(D).changes.count() == 1
+        assert House.objects.filter(owner=services.find_by_id_number(D)).count() == 1
+
+
 def test_another_jurisdiction_is_refused(territory, tags, make_user):
     bulk.import_people_csv(csv_stream(f"林一,{A},,,{GRID_LIUCHENG},,\n"), workers=0)
     street = make_user("ximei", area=territory["350583001000"])
@@ -168,11 +237,12 @@ HOUSES = ("grid_code,building,unit,room,usage,floor_area_m2,owner_id_number\n"
           f"{GRID_LIUCHENG},新华路1号楼,1,101,business,120,\n")
 
 
-def test_houses_with_owners(territory, tags):
+@pytest.mark.parametrize("chunk,workers", [(20_000, 0), (1, 1)])
+def test_houses_with_owners(territory, tags, chunk, workers):
     from wangge.places.models import Building, House
 
     bulk.import_people_csv(csv_stream(GOOD), workers=0)
-    result = bulk.import_houses_csv(io.StringIO(HOUSES))
+    result = bulk.import_houses_csv(io.StringIO(HOUSES), chunk=chunk, workers=workers)
     assert (result["created"], result["buildings_created"]) == (4, 3)
     assert Building.objects.count() == 3
     house = House.objects.get(building__grid__code=GRID_XIMEI, building__name="新华路1号楼",
@@ -181,7 +251,8 @@ def test_houses_with_owners(territory, tags):
     assert house.floor_area_m2 == 88.5 and house.building.qr_token
     assert House.objects.get(room_no="102").owner == services.find_by_id_number(B)
     # again: nothing new; a changed row updates the same house
-    again = bulk.import_houses_csv(io.StringIO(HOUSES.replace("自住,88.5", "出租,90")))
+    again = bulk.import_houses_csv(io.StringIO(HOUSES.replace("自住,88.5", "出租,90")),
+                                   chunk=chunk, workers=workers)
     assert (again["created"], again["updated"], again["unchanged"],
             again["buildings_created"]) == (0, 1, 3, 0)
     house.refresh_from_db()
@@ -190,7 +261,8 @@ def test_houses_with_owners(territory, tags):
     assert House.objects.count() == 4
 
 
-def test_houses_problems(territory, tags):
+@pytest.mark.parametrize("chunk,workers", [(20_000, 0), (2, 1)])
+def test_houses_problems(territory, tags, chunk, workers):
     from wangge.places.models import House
 
     bad = ("grid_code,building,unit,room,usage,floor_area_m2,owner_id_number\n"
@@ -200,13 +272,15 @@ def test_houses_problems(territory, tags):
            f"{GRID_XIMEI},2号楼,1,101,,,\n"  # row 5: good
            f"{GRID_XIMEI},2号楼,1,101,,,\n")  # row 6: twice
     with pytest.raises(importer.PeopleImportError) as info:
-        bulk.import_houses_csv(io.StringIO(bad))
+        bulk.import_houses_csv(io.StringIO(bad), chunk=chunk, workers=workers)
     assert {(p.row, p.column) for p in info.value.problems} == {
         (2, "owner_id_number"), (3, "grid_code"), (3, "usage"), (3, "floor_area_m2"),
         (3, "owner_id_number"), (4, "building"), (4, "room"), (6, "room")}
     assert not House.objects.exists()
-    result = bulk.import_houses_csv(io.StringIO(bad), skip_bad_rows=True)
+    result = bulk.import_houses_csv(io.StringIO(bad), skip_bad_rows=True, chunk=chunk,
+                                    workers=workers)
     assert (result["created"], result["skipped"]) == (1, 4)
+    assert "(also row 5)" in next(p.message for p in result["problems"] if p.row == 6)
 
 
 def test_synthetic_id_numbers_are_valid_and_different():

@@ -212,7 +212,8 @@ class Command(BaseCommand):
         self.stderr.write("importing houses …")
         started = time.perf_counter()
         with open(houses_csv, encoding="utf-8", newline="") as stream:
-            houses = bulk.import_houses_csv(stream, source=str(houses_csv), progress=progress)
+            houses = bulk.import_houses_csv(stream, source=str(houses_csv), progress=progress,
+                                            workers=options["workers"])
         houses_seconds = time.perf_counter() - started
         started = time.perf_counter()
         bulk.analyze()
