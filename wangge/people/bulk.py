@@ -52,8 +52,10 @@ from wangge.people.models import ID_ASSOCIATED, PHONE_ASSOCIATED, Kind, Person, 
 from wangge.territory.models import Area
 
 CHUNK = 20_000
+WRITE_CHUNKS = 5  # chunks of people written at a time
 LOOKUP_BATCH = 900  # parameters per IN (…): below SQLite's oldest limit
 ROWS_PER_STATEMENT = 400  # multi-row INSERT on SQLite
+flatten = itertools.chain.from_iterable
 
 HOUSE_COLUMNS = ["grid_code", "building", "unit", "room", "usage", "floor_area_m2",
                  "owner_id_number"]
@@ -325,13 +327,13 @@ def insert_rows(table: str, columns: list[str], rows: list[tuple],
         sql = (f"INSERT INTO {quoted(table)} ({names}) "  # noqa: S608
                f"VALUES {', '.join([marks] * ROWS_PER_STATEMENT)}{tail}")
         for start in range(0, full, ROWS_PER_STATEMENT):
-            found += sqlite3_execute(raw, sql, [v for row in rows[start:start + ROWS_PER_STATEMENT]
-                                                for v in row])
+            part = rows[start:start + ROWS_PER_STATEMENT]
+            found += sqlite3_execute(raw, sql, list(flatten(part)))
         if full < len(rows):
             part = rows[full:]
             found += sqlite3_execute(raw, f"INSERT INTO {quoted(table)} ({names}) "  # noqa: S608
                                      f"VALUES {', '.join([marks] * len(part))}{tail}",
-                                     [v for row in part for v in row])
+                                     list(flatten(part)))
         return found
 
 
@@ -472,6 +474,7 @@ class _PeopleContext:
         self.sealer = _Sealer()
         self.areas = {a.code: a for a in Area.objects.all()}
         self.area_codes = {a.pk: a.code for a in self.areas.values()}
+        self.area_of = _area_checks(self.areas, actor)
         self.tags = {t.name: t for t in Tag.objects.all()}
         self.tags_by_pk = {t.pk: t for t in self.tags.values()}
         self.sees_sensitive = services.can_view_sensitive_tags(actor)
@@ -480,6 +483,8 @@ class _PeopleContext:
         self.copy = connection.vendor == "postgresql"  # rows as COPY text
         self.empty = False  # no people when the import began (in its transaction)
         self.sequence = ""  # PostgreSQL: the sequence of Person ids
+        self.batch: list[tuple] = []  # checked rows (CHECKED) not written yet
+        self.gathered = 0  # chunks in the batch
 
     def next_ids(self, count: int) -> list[int]:
         """``count`` new Person ids from the table's sequence (PostgreSQL)."""
@@ -538,13 +543,9 @@ def _validate_person(ctx: _PeopleContext, number: int, row: dict,
         phone = _phone(row["phone"])
     except IdentifierError as exc:
         bad("phone", str(exc))
-    area = ctx.areas.get(row["area_code"])
-    if area is None:
-        bad("area_code", f"no area has the code {row['area_code']!r}")
-    elif area.level not in services.PERSON_LEVELS:
-        bad("area_code", f"{area.code} is not a grid or a community")
-    elif ctx.actor is not None and not ctx.actor.can_see_area(area):
-        bad("area_code", f"{area.code} is outside your jurisdiction")
+    area, message = ctx.area_of(row["area_code"])
+    if message:
+        bad("area_code", message)
     address = row["address"]
     if len(address) > 200:
         bad("address", "an address has at most 200 characters")
@@ -605,7 +606,7 @@ def _prepare(ctx: _PeopleContext, good: list[dict]) -> list[tuple]:
     b64 = binascii.b2a_base64
     id_associated, phone_associated = ID_ASSOCIATED.encode(), PHONE_ASSOCIATED.encode()
     nonces = os.urandom(24 * len(good))  # two 96-bit random nonces a row
-    copy = ctx.copy
+    copy, empty = ctx.copy, ctx.empty
     checked = []
     for i, values in enumerate(good):
         number, phone = values["id_number"], values["phone"]
@@ -623,7 +624,9 @@ def _prepare(ctx: _PeopleContext, good: list[dict]) -> list[tuple]:
                                      newline=False).decode()
         else:
             phone_hash = phone_enc = ""
-        masked_id, masked_phone = mask(number), mask_phone(phone)
+        masked_id = f"{number[:4]}**********{number[14:]}" if len(number) == 18 else mask(
+            number)
+        masked_phone = mask_phone(phone)
         birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
         sex = "M" if int(number[16]) % 2 else "F"
         created = _created_json(name, kind, masked_id, masked_phone, values["area_code"],
@@ -635,9 +638,13 @@ def _prepare(ctx: _PeopleContext, good: list[dict]) -> list[tuple]:
         else:
             new = (name, kind, id_enc, id_hash, birth, sex, phone_enc, phone_hash, area_id,
                    address)
-        checked.append((values["row"], id_hash, name, kind, phone_hash, phone_enc, area_id,
-                        address, tuple(t.pk for t in tags), masked_id, masked_phone, new,
-                        created))
+        if empty:  # nothing to compare with: only what a new record needs (less to pickle)
+            checked.append((values["row"], id_hash, None, None, None, None, None, None,
+                            tuple(t.pk for t in tags), None, None, new, created))
+        else:
+            checked.append((values["row"], id_hash, name, kind, phone_hash, phone_enc,
+                            area_id, address, tuple(t.pk for t in tags), masked_id,
+                            masked_phone, new, created))
     return checked
 
 
@@ -762,7 +769,8 @@ def _in_worker(check: Callable, block) -> tuple:
 def _pipeline(blocks: Iterable, check: Callable, consume: Callable, ctx, workers: int,
               second: Callable | None = None) -> None:
     """``check(block, ctx)`` for each block (from the second block on in ``workers`` forked
-    processes, which inherit ``ctx``, a few blocks ahead) and ``consume(result)`` in this
+    processes, which inherit ``ctx``, a few blocks ahead, so they keep working while this
+    process writes) and ``consume(result)`` in this
     process, in order; ``second()`` before the second block (a large import)."""
     global _FORK_CONTEXT
     pool = None
@@ -779,7 +787,7 @@ def _pipeline(blocks: Iterable, check: Callable, consume: Callable, ctx, workers
                 pending.append(check(block, ctx))
             else:
                 pending.append(pool.apply_async(_in_worker, (check, block)))
-            while len(pending) > (workers + 1 if pool is not None else 0):
+            while len(pending) > (2 * workers + 2 if pool is not None else 0):
                 result = pending.popleft()
                 consume(result if isinstance(result, tuple) else result.get())
         while pending:
@@ -831,8 +839,19 @@ def _consume(ctx: _PeopleContext, result, problems: list[RowProblem], skip_bad_r
         return  # keep checking, to report every problem; nothing will be written
     if twice:
         good = [checked for checked in good if checked[ROW] not in twice]
-    for name, n in _write_people(ctx, good, problems).items():
-        totals[name] += n
+    ctx.batch += good
+    ctx.gathered += 1
+    if ctx.gathered >= WRITE_CHUNKS:
+        _flush(ctx, problems, totals)
+
+
+def _flush(ctx: _PeopleContext, problems: list[RowProblem], totals: dict) -> None:
+    """Writes the checked rows gathered so far: a few chunks at a time, so that each write
+    touches the pages of the ID number hash index (in hash order) fewer times."""
+    if ctx.batch:
+        for name, n in _write_people(ctx, ctx.batch, problems).items():
+            totals[name] += n
+    ctx.batch, ctx.gathered = [], 0
 
 
 def import_people(rows: Iterable[dict | None], *, actor=None, skip_bad_rows: bool = False,
@@ -874,6 +893,8 @@ def _import_people(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
     with _big_cache(), transaction.atomic(), _checks_at_once(tables):
         ctx.empty = not Person.objects.exists()
         _pipeline(blocks, _check_chunk, consume, ctx, _default_workers(workers), second)
+        if not problems or skip_bad_rows:
+            _flush(ctx, problems, totals)
         if problems and not skip_bad_rows:  # rolls everything back
             problems.sort(key=lambda p: (p.row, p.column))
             raise PeopleImportError(problems, source)
@@ -890,8 +911,9 @@ HOUSE_INSERT = ["building_id", "unit_no", "room_no", "usage", "floor_area_m2", "
                 "created_at", "updated_at"]
 
 
-def _grid_checks(areas: dict, actor) -> Callable[[str], tuple]:
-    """The grid_code column's check, once per code: (grid, None) or (None, message)."""
+def _area_checks(areas: dict, actor) -> Callable[[str], tuple]:
+    """The check of an area code (people's area_code, houses' grid_code), once per code:
+    (area, None) or (None, message)."""
     known: dict[str, tuple] = {}
 
     def check(code: str) -> tuple:
@@ -918,7 +940,7 @@ class _HousesContext:
 
         self.sealer = _Sealer()
         self.id_number = _IdChecker()
-        self.grid_of = _grid_checks({a.code: a for a in Area.objects.all()}, actor)
+        self.grid_of = _area_checks({a.code: a for a in Area.objects.all()}, actor)
         self.usages = frozenset(Usage.values)
         self.usage_list = ", ".join(Usage.values)
         self.default_usage = str(Usage.OWNER)

@@ -70,6 +70,24 @@ def test_bulk_gives_the_same_result_as_the_services(territory, tags, chunk, work
     assert services.find_by_id_number(E).sex == "F"
 
 
+@pytest.mark.parametrize("workers", [0, 1])
+def test_several_writes_of_several_chunks(territory, tags, workers):
+    """Chunks of one row, written bulk.WRITE_CHUNKS at a time: three writes."""
+    body = "".join(f"人{i:02},{make_id(seq=f'{i:03}')},,{f'1380000{i:04}' if i % 2 else ''},"
+                   f"{GRID_XIMEI if i % 3 else GRID_LIUCHENG},路{i}号,"
+                   f"{'独居老人' if i % 4 == 0 else ''}\n" for i in range(1, 13))
+    importer.import_people(rows_of(body), source="import")
+    expected = state()
+    wipe()
+    result = bulk.import_people_csv(csv_stream(body), chunk=1, workers=workers)
+    assert (result["created"], result["rows"]) == (12, 12)
+    assert bulk.WRITE_CHUNKS < 12 / 2
+    assert state() == expected
+    again = bulk.import_people_csv(csv_stream(body.replace("路1号", "路一号")), chunk=1,
+                                   workers=workers)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 1, 11)
+
+
 def test_reimport_updates_without_duplicates_like_the_services(territory, tags):
     changed = GOOD.replace("新华路1号", "新华路9号").replace(A, A[:6] + A[8:17])  # legacy form
     changed = changed.replace(",独居老人\n", ",\n").replace(",,", ",13800000002,", 1)
