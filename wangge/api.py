@@ -47,7 +47,8 @@ class SessionAuth(APIKeyCookie):
 api = NinjaAPI(
     title="Wangge API",
     version="1",
-    description="Grid-based community governance: territory, cases and more.",
+    description="Grid-based community governance: territory, cases, base data (people, places, "
+                "things, organisations) and grid profiles, scoped to the caller's jurisdiction.",
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
 )
