@@ -304,11 +304,12 @@ def insert_rows(table: str, columns: list[str], rows: list[tuple],
         return []
     quoted = connection.ops.quote_name
     names = ", ".join(quoted(c) for c in columns)
-    if connection.vendor == "postgresql":
-        copy_lines(table, columns,
-                   ["\t".join([copy_value(v) for v in row]) + "\n" for row in rows])
-        return []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the driver adapts any value (bulk_insert)
+            with cursor.cursor.copy(f"COPY {quoted(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return []
         if connection.vendor != "sqlite":
             marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
