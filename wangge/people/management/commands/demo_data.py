@@ -125,6 +125,13 @@ class Command(BaseCommand):
                 made = bulk.import_people_csv(stream, source="demo-data", progress=progress)
             with open(houses_csv, encoding="utf-8", newline="") as stream:
                 homes = bulk.import_houses_csv(stream, source="demo-data", progress=progress)
+        from wangge.places.synthetic import link_residents
+
+        moment = time.monotonic()
+        households = link_residents(seed)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data: {households['residences']:,} residents registered in "
+            f"{households['houses']:,} houses in {time.monotonic() - moment:.1f} s."))
         self.stdout.write(self.style.SUCCESS(
             f"Demo data: {made['created']:,} new people ({made['updated']:,} updated, "
             f"{made['unchanged']:,} unchanged), {homes['created']:,} new houses in "
