@@ -15,6 +15,7 @@ urlpatterns = [
     path("review/", views.review, name="review"),
     path("review/<int:pk>/", views.review_decide, name="review-decide"),
     # the phone page for grid workers, and the door plate (both logged in, scoped)
+    path("b/", views.phone_buildings, name="phone-list"),
     path("b/<str:token>/", views.phone_building, name="phone"),
     path("b/<str:token>/plate/", views.plate, name="plate"),
     # the public page the QR door plate opens: no login, no personal data

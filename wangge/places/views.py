@@ -266,6 +266,27 @@ def _phone_context(request, building) -> dict:
 
 @never_cache
 @login_required
+def phone_buildings(request):
+    """The grid worker's buildings on the phone: search by name or address, open one to look
+    up and update its residents on the spot."""
+    from wangge.gridapp.views import js_strings
+
+    q = request.GET.get("q", "").strip()
+    buildings = scoped(Building, request.user).select_related("grid", "address").annotate(
+        house_count=Count("houses", distinct=True),
+        resident_count=Count("houses__residences", filter=Q(
+            houses__residences__until__isnull=True), distinct=True)).order_by(
+        "grid__code", "name", "pk")
+    if q:
+        buildings = buildings.filter(Q(name__icontains=q) | Q(address__full_text__icontains=q))
+    page = Paginator(buildings, 30).get_page(request.GET.get("page"))
+    return render(request, "places/phone_buildings.html", {
+        "page": page, "q": q, "nav_active": "buildings", "js_strings": js_strings(),
+        "manifest_url": reverse("gridapp:manifest"), "sw_url": reverse("gridapp:sw")})
+
+
+@never_cache
+@login_required
 def phone_building(request, token: str):
     building = get_scoped_or_404(Building, request.user, qr_token=token)
     if request.method == "POST":
@@ -333,9 +354,13 @@ def public_building(request, token: str):
     resident report form prefilled with its position and address."""
     building = get_object_or_404(Building.objects.select_related("grid__parent", "address"),
                                  qr_token=token)
+    staff_url = None  # a grid worker scanning the plate goes on to the building's residents
+    if request.user.is_authenticated and scoped(Building, request.user).filter(
+            pk=building.pk).exists():
+        staff_url = reverse("places:phone", args=[building.qr_token])
     return render(request, "places/public_building.html", {
         "building": building, "community": building.grid.parent,
-        "report_url": _report_url(building)})
+        "report_url": _report_url(building), "staff_url": staff_url})
 
 
 def qr_svg(url: str) -> str:

@@ -133,3 +133,25 @@ def test_readers_see_buildings_but_may_not_change_them(client, buildings, make_u
     assert client.get(reverse("places:building-edit", args=[building.pk])).status_code == 403
     detail = client.get(reverse("places:building", args=[building.pk]))
     assert reverse("places:building-edit", args=[building.pk]).encode() not in detail.content
+
+
+def test_a_grid_worker_finds_buildings_on_the_phone_and_from_the_door_plate(
+        client, buildings, make_user, territory, users):
+    from wangge.accounts.choices import Role
+
+    worker = make_user("gw-x", Role.GRID_WORKER, territory["350583001001001"])
+    ximei, liucheng = buildings["ximei"], buildings["liucheng"]
+    client.force_login(worker)
+    page = client.get(reverse("places:phone-list"))
+    assert page.status_code == 200
+    phone = reverse("places:phone", args=[ximei.qr_token]).encode()
+    assert phone in page.content
+    assert reverse("places:phone", args=[liucheng.qr_token]).encode() not in page.content
+    assert phone not in client.get(reverse("places:phone-list"), {"q": "没有这栋"}).content
+    assert phone in client.get(reverse("places:phone-list"), {"q": ximei.name[:3]}).content
+    # the door plate's public page leads a worker of the building's grid on to its residents
+    assert phone in client.get(reverse("places:qr", args=[ximei.qr_token])).content
+    other = reverse("places:phone", args=[liucheng.qr_token]).encode()
+    assert other not in client.get(reverse("places:qr", args=[liucheng.qr_token])).content
+    client.logout()
+    assert phone not in client.get(reverse("places:qr", args=[ximei.qr_token])).content
