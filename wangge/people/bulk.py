@@ -385,11 +385,12 @@ def _checks_at_once(tables: list[str]):
             cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
 
 
-def _drop_secondary_indexes(tables: list[str]) -> list[str]:
+def _drop_secondary_indexes(tables: list[str], referenced: tuple[str, ...] = ()) -> list[str]:
     """PostgreSQL, in the import's transaction: drops what _create_indexes builds again before
     the commit, for a first large load into an empty table: the indexes of ``tables`` that
     enforce nothing (not unique, not a primary key, no constraint's), and the foreign keys
-    among ``tables`` (checked then by one join instead of once a row). Returns the statements
+    from ``tables`` to ``tables`` or ``referenced`` (checked then by one join instead of once a
+    row; the referenced tables are locked too). Returns the statements
     that create them again. The tables are locked against other sessions until the commit (an
     ACCESS EXCLUSIVE lock); a rollback brings everything back. SQLite: the indexes only (its
     readers keep their snapshot, with the indexes, until the commit)."""
@@ -415,7 +416,7 @@ def _drop_secondary_indexes(tables: list[str]) -> list[str]:
         cursor.execute(
             "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
             "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
-            "AND confrelid = ANY(%s::regclass[]) ORDER BY oid", [tables, tables])
+            "AND confrelid = ANY(%s::regclass[]) ORDER BY oid", [tables, [*tables, *referenced]])
         keys = cursor.fetchall()
         for table, name, _definition in keys:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
@@ -1126,8 +1127,11 @@ def _import_houses(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
 
     def second():
         if empty and connection.vendor in ("postgresql", "sqlite"):  # a large import into
-            rebuild.extend(_drop_secondary_indexes([house_table]))  # an empty table
+            rebuild.extend(_drop_secondary_indexes(  # an empty table; its keys to the
+                [house_table], (building_table, Person._meta.db_table)))  # buildings, owners
 
+    if copy:
+        _fresh_statistics(Person._meta.db_table)  # the owners are looked up by ID number
     with _big_cache(), transaction.atomic(), _checks_at_once([house_table, building_table]):
         empty = not House.objects.exists()  # then every house of the file is new
         _pipeline(blocks, _check_houses, consume, ctx, _default_workers(workers), second)
@@ -1139,6 +1143,17 @@ def _import_houses(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
     read = totals.pop("rows")
     return {**totals, "skipped": len({p.row for p in problems}), "problems": problems,
             "rows": read}
+
+
+def _fresh_statistics(table: str) -> None:
+    """PostgreSQL: ANALYZE ``table`` when much of it changed since its statistics were taken
+    (right after a large import, the planner would scan millions of rows per lookup)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables "
+                       "WHERE relid = %s::regclass", [table])
+        row = cursor.fetchone()
+        if row is not None and row[0] > max(10_000, row[1] // 10):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def analyze() -> None:

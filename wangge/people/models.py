@@ -69,11 +69,13 @@ class Person(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
                             default=Kind.REGISTERED)
     id_number_enc = models.TextField(_("ID number (encrypted)"), editable=False)
-    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # unique and indexed through Meta (PostgreSQL then builds no second, LIKE-only index for
+    # values nobody searches by pattern)
+    id_hash = models.CharField(max_length=64, editable=False)
     birth_date = models.DateField(_("date of birth"), editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     phone_enc = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     area = models.ForeignKey(
         "territory.Area", verbose_name=_("grid or community"), on_delete=models.PROTECT,
         related_name="people",
@@ -90,6 +92,8 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["area__code", "name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="people_unique_id_hash")]
+        indexes = [models.Index(fields=["phone_hash"], name="people_phone_hash")]
         permissions = [
             ("view_full_id", _("Can see full ID numbers and phone numbers")),
             ("view_sensitive_tags", _("Can see special-group (sensitive) tags")),
