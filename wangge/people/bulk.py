@@ -1213,10 +1213,41 @@ def _grids():
     return grids
 
 
+# synthetic care and special groups: (tag, group, share, of whom: born in or before / after)
+DEMO_TAGS = [
+    ("独居老人", "care", 0.12, ("before", 1956)), ("空巢老人", "care", 0.15, ("before", 1961)),
+    ("留守儿童", "care", 0.06, ("after", 2010)), ("残疾人", "care", 0.02, None),
+    ("低保户", "care", 0.03, None), ("社区矫正", "special", 0.0015, ("before", 2008)),
+    ("刑满释放", "special", 0.002, ("before", 2008)), ("严重精神障碍", "special", 0.002, None),
+    ("社区戒毒", "special", 0.001, ("before", 2008))]
+
+
+def ensure_demo_tags() -> None:
+    """The care groups and special groups the synthetic residents carry."""
+    for name, group, _share, _who in DEMO_TAGS:
+        Tag.objects.get_or_create(name=name, defaults={"group": group})
+
+
+def _synthetic_tags(numbers: list[str], rng) -> list[str]:
+    """A tag cell per resident: plausible shares of each group among those of the right age."""
+    import numpy as np
+
+    years = np.array([int(n[6:10]) for n in numbers])
+    cells: list[list[str]] = [[] for _ in numbers]
+    for name, _group, share, who in DEMO_TAGS:
+        eligible = np.ones(len(numbers), dtype=bool)
+        if who is not None:
+            eligible = years <= who[1] if who[0] == "before" else years > who[1]
+        for index in np.flatnonzero(eligible & (rng.random(len(numbers)) < share)).tolist():
+            cells[index].append(name)
+    return ["、".join(cell) for cell in cells]
+
+
 def write_synthetic(people_out, houses_out, people: int, houses: int,
-                    seed: int = 350583) -> dict:
+                    seed: int = 350583, with_tags: bool = False) -> dict:
     """Writes ``people`` residents and ``houses`` houses of the demo county's grids as CSV
-    (the columns of import_people and import_houses) to the two text streams."""
+    (the columns of import_people and import_houses) to the two text streams; ``with_tags``
+    gives some of them care or special-group tags (from DEMO_TAGS, which must exist)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -1224,6 +1255,8 @@ def write_synthetic(people_out, houses_out, people: int, houses: int,
     places = [f"{g.parent.parent.name if g.parent and g.parent.parent else ''}"
               f"{g.parent.name if g.parent else ''}" for g in grids]
     numbers = synthetic_id_numbers(people, rng)
+    # their own random stream: the rest of the data is the same with or without tags
+    tags = _synthetic_tags(numbers, np.random.default_rng(seed + 1)) if with_tags else None
     block = 100_000
     people_out.write(",".join(COLUMNS) + "\n")
     kinds = np.array(["registered", "floating", "foreign"])
@@ -1241,7 +1274,7 @@ def write_synthetic(people_out, houses_out, people: int, houses: int,
         door = rng.integers(1, 300, n)
         lines = [
             f"{s}{g1}{g2},{numbers[start + i]},{k},{p},{grids[gi].code},"
-            f"{places[gi]}{ROADS[r]}{d}号,\n"
+            f"{places[gi]}{ROADS[r]}{d}号,{tags[start + i] if tags else ''}\n"
             for i, (s, g1, g2, k, p, gi, r, d) in enumerate(zip(
                 surname.tolist(), given1.tolist(), given2.tolist(), kind.tolist(),
                 phones.tolist(), grid.tolist(), road.tolist(), door.tolist(), strict=True))]

@@ -113,7 +113,9 @@ class Command(BaseCommand):
             try:
                 with open(people_csv, "w", encoding="utf-8", newline="") as people_out, \
                         open(houses_csv, "w", encoding="utf-8", newline="") as houses_out:
-                    bulk.write_synthetic(people_out, houses_out, people, houses, seed)
+                    bulk.ensure_demo_tags()
+                    bulk.write_synthetic(people_out, houses_out, people, houses, seed,
+                                         with_tags=True)
             except RuntimeError as exc:
                 raise CommandError(str(exc)) from None
 
