@@ -11,8 +11,8 @@ from ninja import Field, Schema
 from wangge.core.editing import require_editor
 from wangge.core.scope import get_scoped_or_404
 
-__all__ = ["Page", "PageQuery", "area_in_scope", "changes_out", "check_fresh", "page_of",
-           "require_editor"]
+__all__ = ["Page", "PageQuery", "area_in_scope", "changes_out", "check_fresh", "choice",
+           "page_of", "require_editor", "within"]
 
 T = TypeVar("T")
 
@@ -60,6 +60,22 @@ def area_in_scope(user, code: str):
     from wangge.territory.models import Area
 
     return get_scoped_or_404(Area, user, code=code)
+
+
+def within(queryset, user, code: str | None, path: str):
+    """``queryset`` limited to the subtree of the area ``code`` (``path`` leads to an area's
+    prefix); unchanged without a code, a 404 for an area outside the user's jurisdiction."""
+    if not code:
+        return queryset
+    return queryset.filter(**{f"{path}__startswith": area_in_scope(user, code).prefix})
+
+
+def choice(value: str | None, choices, name: str) -> str | None:
+    """``value`` if it is one of ``choices`` (a TextChoices class) or empty; else a 400 that
+    names the field and the allowed values."""
+    if value and value not in choices.values:
+        raise ValueError(f"{name} must be one of {', '.join(choices.values)}")
+    return value
 
 
 class StaleError(Exception):

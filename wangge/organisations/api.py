@@ -13,11 +13,12 @@ from wangge.core.api import (
     ChangeOut,
     Page,
     PageQuery,
-    area_in_scope,
     changes_out,
     check_fresh,
+    choice,
     page_of,
     require_editor,
+    within,
 )
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.organisations import services
@@ -149,17 +150,11 @@ def list_organisations(request, filters: Query[OrganisationFilter]):
     if filters.q:
         q = filters.q.strip()
         orgs = orgs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
-    if filters.kind:
-        if filters.kind not in OrgKind.values:
-            raise ValueError(f"kind must be one of {', '.join(OrgKind.values)}")
+    if choice(filters.kind, OrgKind, "kind"):
         orgs = orgs.filter(kind=filters.kind)
-    if filters.risk_level:
-        if filters.risk_level not in RiskLevel.values:
-            raise ValueError(f"risk_level must be one of {', '.join(RiskLevel.values)}")
+    if choice(filters.risk_level, RiskLevel, "risk_level"):
         orgs = orgs.filter(risk_level=filters.risk_level)
-    if filters.area:
-        orgs = orgs.filter(
-            grid__prefix__startswith=area_in_scope(request.user, filters.area).prefix)
+    orgs = within(orgs, request.user, filters.area, "grid__prefix")
     full = can_view_full_id(request.user)
     return page_of(orgs, filters, lambda o: _row(o, full))
 

@@ -20,10 +20,11 @@ from wangge.core.api import (
     ChangeOut,
     Page,
     PageQuery,
-    area_in_scope,
     check_fresh,
+    choice,
     page_of,
     require_editor,
+    within,
 )
 from wangge.core.identifiers import IdentifierError, normalize_id_number
 from wangge.core.scope import get_scoped_or_404, scoped
@@ -141,13 +142,9 @@ def list_people(request, filters: Query[PersonFilter]):
     people = _people(request.user)
     if filters.q:
         people = people.filter(name__icontains=filters.q.strip())
-    if filters.kind:
-        if filters.kind not in Kind.values:
-            raise ValueError(f"kind must be one of {', '.join(Kind.values)}")
+    if choice(filters.kind, Kind, "kind"):
         people = people.filter(kind=filters.kind)
-    if filters.area:
-        people = people.filter(area__prefix__startswith=area_in_scope(request.user,
-                                                                      filters.area).prefix)
+    people = within(people, request.user, filters.area, "area__prefix")
     if filters.tag:
         tag = visible_tags(request.user).filter(name=filters.tag).first()
         people = people.filter(tags=tag).distinct() if tag else people.none()

@@ -12,11 +12,12 @@ from wangge.core.api import (
     ChangeOut,
     Page,
     PageQuery,
-    area_in_scope,
     changes_out,
     check_fresh,
+    choice,
     page_of,
     require_editor,
+    within,
 )
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services as people
@@ -185,9 +186,7 @@ def list_addresses(request, filters: Query[AddressFilter]):
     addresses = scoped(Address, request.user).select_related("area").order_by("full_text", "pk")
     if filters.q:
         addresses = addresses.filter(full_text__icontains=filters.q.strip())
-    if filters.area:
-        addresses = addresses.filter(
-            area__prefix__startswith=area_in_scope(request.user, filters.area).prefix)
+    addresses = within(addresses, request.user, filters.area, "area__prefix")
     return page_of(addresses, filters, _address)
 
 
@@ -218,13 +217,9 @@ def list_buildings(request, filters: Query[BuildingFilter]):
     if filters.q:
         q = filters.q.strip()
         buildings = buildings.filter(Q(name__icontains=q) | Q(address__full_text__icontains=q))
-    if filters.kind:
-        if filters.kind not in BuildingKind.values:
-            raise ValueError(f"kind must be one of {', '.join(BuildingKind.values)}")
+    if choice(filters.kind, BuildingKind, "kind"):
         buildings = buildings.filter(kind=filters.kind)
-    if filters.area:
-        buildings = buildings.filter(
-            grid__prefix__startswith=area_in_scope(request.user, filters.area).prefix)
+    buildings = within(buildings, request.user, filters.area, "grid__prefix")
     return page_of(buildings, filters, _building)
 
 
@@ -264,13 +259,9 @@ def list_houses(request, filters: Query[HouseFilter]):
                                             "unit_no", "room_no", "pk")
     if filters.building is not None:
         houses = houses.filter(building_id=filters.building)
-    if filters.usage:
-        if filters.usage not in Usage.values:
-            raise ValueError(f"usage must be one of {', '.join(Usage.values)}")
+    if choice(filters.usage, Usage, "usage"):
         houses = houses.filter(usage=filters.usage)
-    if filters.area:
-        houses = houses.filter(
-            building__grid__prefix__startswith=area_in_scope(request.user, filters.area).prefix)
+    houses = within(houses, request.user, filters.area, "building__grid__prefix")
     return page_of(houses, filters, _house)
 
 

@@ -13,11 +13,12 @@ from wangge.core.api import (
     ChangeOut,
     Page,
     PageQuery,
-    area_in_scope,
     changes_out,
     check_fresh,
+    choice,
     page_of,
     require_editor,
+    within,
 )
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.things import services
@@ -135,17 +136,13 @@ def list_components(request, filters: Query[ComponentFilter]):
     if filters.q:
         q = filters.q.strip()
         components = components.filter(Q(name__icontains=q) | Q(code__startswith=q))
-    if filters.status:
-        if filters.status not in ComponentStatus.values:
-            raise ValueError(f"status must be one of {', '.join(ComponentStatus.values)}")
+    if choice(filters.status, ComponentStatus, "status"):
         components = components.filter(status=filters.status)
     if filters.major:
         components = components.filter(category__parent__code=filters.major)
     if filters.category:
         components = components.filter(category__code=filters.category)
-    if filters.area:
-        components = components.filter(
-            grid__prefix__startswith=area_in_scope(request.user, filters.area).prefix)
+    components = within(components, request.user, filters.area, "grid__prefix")
     return page_of(components, filters, _component)
 
 
@@ -169,8 +166,7 @@ def update_component(request, component_code: str, data: ComponentPatch):
     component = get_scoped_or_404(Component, request.user, code=component_code)
     check_fresh(component, data.updated_at)
     changes = data.dict(exclude_unset=True, exclude={"updated_at"})
-    if changes.get("status") is not None and changes["status"] not in ComponentStatus.values:
-        raise ValueError(f"status must be one of {', '.join(ComponentStatus.values)}")
+    choice(changes.get("status"), ComponentStatus, "status")
     services.save_component(request.user, component, source="api", **changes)
     return _detail(get_scoped_or_404(Component, request.user, code=component_code),
                    request.user)
@@ -181,7 +177,5 @@ def list_devices(request, filters: Query[DeviceFilter]):
     devices = visible_devices(request.user).order_by("device_id")
     if filters.kind:
         devices = devices.filter(kind=filters.kind)
-    if filters.area:
-        devices = devices.filter(
-            grid__prefix__startswith=area_in_scope(request.user, filters.area).prefix)
+    devices = within(devices, request.user, filters.area, "grid__prefix")
     return page_of(devices, filters, _device)
