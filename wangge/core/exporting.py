@@ -70,6 +70,26 @@ class ExportKind:
     label: str = ""  # what the export form calls the rows
 
 
+def visible(model, user):
+    """What ``user`` may see of ``model`` (None: the system, everything)."""
+    from wangge.core.scope import scoped
+
+    return model.objects.all() if user is None else scoped(model, user)
+
+
+def in_area(queryset, user, code: str, path: str) -> tuple:
+    """The rows under the area ``code`` (in the user's jurisdiction; ``path`` leads to an
+    area's prefix) and '', or none and the problem to show."""
+    from django.utils.translation import gettext as _
+
+    from wangge.territory.models import Area
+
+    area = visible(Area, user).filter(code=code).first()
+    if area is None:
+        return queryset.none(), _("No area in your jurisdiction has this code.")
+    return queryset.filter(**{f"{path}__startswith": area.prefix}), ""
+
+
 def kind(name: str) -> ExportKind:
     if name not in REGISTRY:
         raise KeyError(f"unknown kind {name!r}: one of {', '.join(REGISTRY)}")

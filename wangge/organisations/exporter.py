@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.utils.translation import gettext as _
-
-from wangge.core.exporting import CHUNK, Context, ExportKind
-from wangge.core.scope import scoped
+from wangge.core.exporting import CHUNK, Context, ExportKind, in_area, visible
 from wangge.organisations.importer import COLUMNS
 from wangge.organisations.models import Organisation, OrgKind, RiskLevel
-from wangge.territory.models import Area
 
 FILTER_KEYS = ("q", "kind", "risk", "area")
 
@@ -26,7 +22,7 @@ FILTER_KEYS = ("q", "kind", "risk", "area")
 def filtered(user, params: dict) -> tuple:
     """The list page's filters: q (name contains or the credit code), kind, risk (level),
     area (an area code: its subtree)."""
-    orgs = Organisation.objects.all() if user is None else scoped(Organisation, user)
+    orgs = visible(Organisation, user)
     if params.get("q"):
         orgs = orgs.filter(name__icontains=params["q"]) | orgs.filter(
             credit_code=params["q"].upper())
@@ -35,11 +31,7 @@ def filtered(user, params: dict) -> tuple:
     if params.get("risk") in RiskLevel.values:
         orgs = orgs.filter(risk_level=params["risk"])
     if params.get("area"):
-        areas = Area.objects.all() if user is None else scoped(Area, user)
-        area = areas.filter(code=params["area"]).first()
-        if area is None:
-            return orgs.none(), _("No area in your jurisdiction has this code.")
-        orgs = orgs.filter(grid__prefix__startswith=area.prefix)
+        return in_area(orgs, user, params["area"], "grid__prefix")
     return orgs, ""
 
 

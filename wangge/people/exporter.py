@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from wangge.core import crypto
-from wangge.core.exporting import CHUNK, Context, ExportKind, chunks
+from wangge.core.exporting import CHUNK, Context, ExportKind, chunks, in_area, visible
 from wangge.core.identifiers import mask, mask_phone
-from wangge.core.scope import scoped
 from wangge.people import services
 from wangge.people.importer import COLUMNS
 from wangge.people.models import ID_ASSOCIATED, PHONE_ASSOCIATED, Kind, Person, Tag
-from wangge.territory.models import Area
 
 FILTER_KEYS = ("q", "kind", "area", "tag")
 TAG_SEPARATOR = ";"
@@ -36,20 +33,14 @@ def filtered(user, params: dict) -> tuple:
     """The people ``user`` (None: the system, everyone) sees with the list page's filters:
     q (name contains), kind, area (a code in the jurisdiction: its subtree), tag (a visible
     tag's id). Returns the queryset and a problem to show ('' if none)."""
-    people = Person.objects.all() if user is None else scoped(Person, user)
-    areas = Area.objects.all() if user is None else scoped(Area, user)
+    people = visible(Person, user)
     problem = ""
     if params.get("q"):
         people = people.filter(name__icontains=params["q"])
     if params.get("kind") in Kind.values:
         people = people.filter(kind=params["kind"])
     if params.get("area"):
-        area = areas.filter(code=params["area"]).first()
-        if area is None:
-            problem = _("No area in your jurisdiction has this code.")
-            people = people.none()
-        else:
-            people = people.filter(area__prefix__startswith=area.prefix)
+        people, problem = in_area(people, user, params["area"], "area__prefix")
     if params.get("tag"):
         tag = visible_tags(user).filter(pk=params["tag"]).first() \
             if str(params["tag"]).isdigit() else None

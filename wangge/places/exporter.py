@@ -21,39 +21,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from wangge.core import crypto
-from wangge.core.exporting import CHUNK, Context, ExportKind
+from wangge.core.exporting import CHUNK, Context, ExportKind, in_area, visible
 from wangge.core.identifiers import mask
-from wangge.core.scope import scoped
 from wangge.people.models import ID_ASSOCIATED
 from wangge.places.importer import KINDS
 from wangge.places.models import Address, Building, BuildingKind, House, Usage
-from wangge.territory.models import Area
-
-
-def _base(model, user):
-    return model.objects.all() if user is None else scoped(model, user)
-
-
-def _in_area(queryset, user, code: str, path: str) -> tuple:
-    """The rows under the area ``code`` (in the user's jurisdiction), or none and a problem."""
-    area = _base(Area, user).filter(code=code).first()
-    if area is None:
-        return queryset.none(), _("No area in your jurisdiction has this code.")
-    return queryset.filter(**{f"{path}__startswith": area.prefix}), ""
-
 
 # --- addresses ----------------------------------------------------------------------------------
 ADDRESS_COLUMNS = [c for c in KINDS["addresses"][1] if c != "text"]
 
 
 def filtered_addresses(user, params: dict) -> tuple:
-    addresses = _base(Address, user)
+    addresses = visible(Address, user)
     if params.get("area"):
-        return _in_area(addresses, user, params["area"], "area__prefix")
+        return in_area(addresses, user, params["area"], "area__prefix")
     return addresses, ""
 
 
@@ -75,14 +59,14 @@ BUILDING_FILTERS = ("q", "grid", "kind")
 def filtered_buildings(user, params: dict) -> tuple:
     """The buildings list's filters: q (name or address contains), kind, grid (an area code:
     its subtree)."""
-    buildings = _base(Building, user)
+    buildings = visible(Building, user)
     if params.get("q"):
         buildings = buildings.filter(Q(name__icontains=params["q"])
                                      | Q(address__full_text__icontains=params["q"]))
     if params.get("kind") in BuildingKind.values:
         buildings = buildings.filter(kind=params["kind"])
     if params.get("grid"):
-        return _in_area(buildings, user, params["grid"], "grid__prefix")
+        return in_area(buildings, user, params["grid"], "grid__prefix")
     return buildings, ""
 
 
@@ -106,13 +90,13 @@ HOUSE_FILTERS = ("q", "grid", "usage")
 def filtered_houses(user, params: dict) -> tuple:
     """The houses list's filters: q (building name contains), usage, grid (an area code: its
     subtree)."""
-    houses = _base(House, user)
+    houses = visible(House, user)
     if params.get("q"):
         houses = houses.filter(building__name__icontains=params["q"])
     if params.get("usage") in Usage.values:
         houses = houses.filter(usage=params["usage"])
     if params.get("grid"):
-        return _in_area(houses, user, params["grid"], "building__grid__prefix")
+        return in_area(houses, user, params["grid"], "building__grid__prefix")
     return houses, ""
 
 

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.utils.translation import gettext as _
-
-from wangge.core.exporting import CHUNK, Context, ExportKind
-from wangge.core.scope import scoped
-from wangge.territory.models import Area
+from wangge.core.exporting import CHUNK, Context, ExportKind, in_area, visible
 from wangge.things.importer import COLUMNS
 from wangge.things.models import Component, ComponentStatus
 
@@ -25,7 +21,7 @@ FILTER_KEYS = ("q", "status", "major", "area")
 def filtered(user, params: dict) -> tuple:
     """The list page's filters: q (name contains or code starts with), status, major (the 大类
     code), area (an area code: its subtree)."""
-    components = Component.objects.all() if user is None else scoped(Component, user)
+    components = visible(Component, user)
     if params.get("q"):
         components = components.filter(name__icontains=params["q"]) | \
             components.filter(code__startswith=params["q"])
@@ -34,11 +30,7 @@ def filtered(user, params: dict) -> tuple:
     if params.get("major"):
         components = components.filter(category__parent__code=params["major"])
     if params.get("area"):
-        areas = Area.objects.all() if user is None else scoped(Area, user)
-        area = areas.filter(code=params["area"]).first()
-        if area is None:
-            return components.none(), _("No area in your jurisdiction has this code.")
-        components = components.filter(grid__prefix__startswith=area.prefix)
+        return in_area(components, user, params["area"], "grid__prefix")
     return components, ""
 
 
