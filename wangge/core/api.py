@@ -9,9 +9,9 @@ from typing import Generic, TypeVar
 from ninja import Field, Schema
 
 from wangge.core.editing import require_editor
-from wangge.core.scope import get_scoped_or_404
+from wangge.core.scope import get_scoped_or_404, scoped
 
-__all__ = ["Page", "PageQuery", "area_in_scope", "changes_out", "check_fresh", "choice",
+__all__ = ["Page", "PageQuery", "area_for", "area_in_scope", "changes_out", "check_fresh", "choice",
            "page_of", "require_editor", "within"]
 
 T = TypeVar("T")
@@ -60,6 +60,21 @@ def area_in_scope(user, code: str):
     from wangge.territory.models import Area
 
     return get_scoped_or_404(Area, user, code=code)
+
+
+def area_for(user, code: str | None, field: str):
+    """The area a write names by code (None without one): in the user's jurisdiction, or a
+    422 on ``field``."""
+    from django.core.exceptions import ValidationError
+
+    from wangge.territory.models import Area
+
+    if not code:
+        return None
+    area = scoped(Area, user).filter(code=code).first()
+    if area is None:
+        raise ValidationError({field: f"no area in your jurisdiction has the code {code}"})
+    return area
 
 
 def within(queryset, user, code: str | None, path: str):

@@ -13,6 +13,7 @@ from wangge.core.api import (
     ChangeOut,
     Page,
     PageQuery,
+    area_for,
     changes_out,
     check_fresh,
     choice,
@@ -130,19 +131,6 @@ def _detail(org: Organisation, user) -> dict:
             "inspections": [_inspection(i) for i in inspections]}
 
 
-def _grid(user, code: str | None):
-    if not code:
-        return None
-    from django.core.exceptions import ValidationError
-
-    from wangge.territory.models import Area
-
-    grid = scoped(Area, user).filter(code=code).first()
-    if grid is None:
-        raise ValidationError({"grid_code": f"no area in your jurisdiction has the code {code}"})
-    return grid
-
-
 @router.get("/organisations", response=Page[OrganisationOut], summary="Organisations")
 def list_organisations(request, filters: Query[OrganisationFilter]):
     orgs = scoped(Organisation, request.user).select_related("grid").order_by(
@@ -176,7 +164,7 @@ def organisation_history(request, org_id: int):
 def create_organisation(request, data: OrganisationIn):
     require_editor(request.user)
     values = data.dict(exclude={"grid_code"})
-    values["grid"] = _grid(request.user, data.grid_code)
+    values["grid"] = area_for(request.user, data.grid_code, "grid_code")
     org = services.save_organisation(request.user, None, source="api", **values)
     return 201, _detail(org, request.user)
 

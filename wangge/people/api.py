@@ -20,6 +20,7 @@ from wangge.core.api import (
     ChangeOut,
     Page,
     PageQuery,
+    area_for,
     check_fresh,
     choice,
     page_of,
@@ -168,25 +169,12 @@ def get_person(request, person_id: int):
     return _detail(get_scoped_or_404(Person, request.user, pk=person_id), request.user)
 
 
-def _area(user, code: str | None):
-    from wangge.territory.models import Area
-
-    if not code:
-        return None
-    area = scoped(Area, user).filter(code=code).first()
-    if area is None:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"area_code": f"no area in your jurisdiction has the code {code}"})
-    return area
-
-
 @router.post("/people", response={201: PersonDetail}, summary="Register a resident")
 def create_person(request, data: PersonIn):
     require_editor(request.user)
     person = services.register_person(
         request.user, name=data.name, id_number=data.id_number,
-        area=_area(request.user, data.area_code), kind=data.kind, phone=data.phone,
+        area=area_for(request.user, data.area_code, "area_code"), kind=data.kind, phone=data.phone,
         address=data.address, tags=data.tags, source="api")
     return 201, _detail(person, request.user)
 
@@ -199,7 +187,7 @@ def update_person(request, person_id: int, data: PersonPatch):
     changes = data.dict(exclude_unset=True, exclude={"updated_at", "area_code"})
     changes = {k: v for k, v in changes.items() if v is not None}
     if data.area_code is not None:
-        changes["area"] = _area(request.user, data.area_code)
+        changes["area"] = area_for(request.user, data.area_code, "area_code")
     services.update_person(request.user, person, source="api", **changes)
     return _detail(get_scoped_or_404(Person, request.user, pk=person_id), request.user)
 
