@@ -1130,8 +1130,6 @@ def _import_houses(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
             rebuild.extend(_drop_secondary_indexes(  # an empty table; its keys to the
                 [house_table], (building_table, Person._meta.db_table)))  # buildings, owners
 
-    if copy:
-        _fresh_statistics(Person._meta.db_table)  # the owners are looked up by ID number
     with _big_cache(), transaction.atomic(), _checks_at_once([house_table, building_table]):
         empty = not House.objects.exists()  # then every house of the file is new
         _pipeline(blocks, _check_houses, consume, ctx, _default_workers(workers), second)
@@ -1143,17 +1141,6 @@ def _import_houses(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
     read = totals.pop("rows")
     return {**totals, "skipped": len({p.row for p in problems}), "problems": problems,
             "rows": read}
-
-
-def _fresh_statistics(table: str) -> None:
-    """PostgreSQL: ANALYZE ``table`` when much of it changed since its statistics were taken
-    (right after a large import, the planner would scan millions of rows per lookup)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables "
-                       "WHERE relid = %s::regclass", [table])
-        row = cursor.fetchone()
-        if row is not None and row[0] > max(10_000, row[1] // 10):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def analyze() -> None:
