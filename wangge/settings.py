@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves the API docs' assets locally (no CDN)
     "wangge.core",
+    "wangge.audit",
     "wangge.accounts",
     "wangge.territory",
     "wangge.workcalendar",
@@ -190,6 +191,11 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the cookie age restarts on ev
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- security audit (wangge/audit) -----------------------------------------------------------
+# 等保三级 keeps audit records at least 180 days; a smaller value is refused at start-up.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=180)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")))
 
 # --- language and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

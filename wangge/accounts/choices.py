@@ -10,3 +10,8 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("Department handler")  # 职能部门
     INSPECTOR = "inspector", _("Inspector")  # 督察员
     GRID_WORKER = "grid_worker", _("Grid worker")  # 网格员
+    # 三权分立 (等保三级): system administration, security administration and audit are held
+    # by three different people. 安全管理员 keeps accounts' security (locks, two-factor, tokens,
+    # password resets); 审计员 reads the audit trail and nothing else.
+    SECURITY_ADMIN = "security_admin", _("Security administrator")  # 安全管理员
+    AUDITOR = "auditor", _("Auditor")  # 审计员

@@ -29,7 +29,8 @@ from wangge.cases import services
 from wangge.cases.choices import Source, Status
 from wangge.cases.models import Case
 from wangge.cases.uploads import check_upload
-from wangge.portal import public, ratelimit
+from wangge.core import ratelimit
+from wangge.portal import public
 from wangge.portal.categories import common, grouped, resident_categories
 from wangge.portal.forms import MAX_PHOTOS, LookupForm, RateForm, ReportForm
 

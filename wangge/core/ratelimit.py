@@ -1,4 +1,5 @@
-"""Per-client rate limits for the public pages, kept in Django's cache.
+"""Per-client and per-user rate limits (the public pages, logins, exact lookups), kept in
+Django's cache.
 
 A sliding window: the cache holds, per (limit, client), the times of the recent hits. With the
 default cache (LocMemCache) every process counts on its own, so with N worker processes a client
@@ -44,7 +45,8 @@ def limit(name: str) -> Limit:
     return Limit(name, int(count), int(seconds))
 
 
-def client_ip(request) -> str:
+def client_address(request) -> str:
+    """The client's address as seen through the configured number of proxies (for logs)."""
     address = request.META.get("REMOTE_ADDR", "") or ""
     hops = int(settings.WANGGE.get("PORTAL_PROXY_HOPS", 0) or 0)
     if hops > 0:
@@ -52,6 +54,12 @@ def client_ip(request) -> str:
                      request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= hops:
             address = forwarded[-hops]
+    return address[:64]
+
+
+def client_ip(request) -> str:
+    """The client as counted by the limits: the address, an IPv6 client by its /64."""
+    address = client_address(request)
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
