@@ -51,7 +51,14 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the REST API. Only a SHA-256 digest of the key is stored."""
+    """A bearer token for the REST API. Only a SHA-256 digest of the key is stored.
+
+    A token expires (``expires_at``), has a scope (read: safe methods only; write: all), and
+    works only while its account is active and not locked."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
@@ -59,6 +66,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices,
+                             default=Scope.WRITE)
 
     class Meta:
         verbose_name = _("API token")
