@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -53,7 +53,7 @@ def _canonical(values: dict) -> bytes:
 
 def _values(row: AuditEvent) -> dict:
     values = {name: getattr(row, name) for name in HASHED_FIELDS}
-    values["at"] = row.at.astimezone(timezone.UTC).isoformat()
+    values["at"] = row.at.astimezone(UTC).isoformat()
     return values
 
 
