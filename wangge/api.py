@@ -1,7 +1,9 @@
 """The REST API root: /api/v1/, with its OpenAPI document at /api/v1/openapi.json.
 
 Authentication: the browser session, or ``Authorization: Bearer <token>`` (``wangge
-create-token``). Errors are JSON: ``{"code": "...", "message": "..."}``.
+create-token``). A token expires, stops working when its account is locked or inactive, and a
+read token may only read (GET): anything else is a 403 ``token_read_only``. Errors are JSON:
+``{"code": "...", "message": "..."}``.
 """
 
 from __future__ import annotations
@@ -13,18 +15,27 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from wangge.accounts.services import user_for_token
+from wangge.accounts.services import token_allows, token_for_key
 from wangge.cases.selectors import FilterError
 from wangge.cases.services import CaseError
 from wangge.core.api import StaleError
 
 
 class BearerToken(HttpBearer):
+    """A live token (not revoked or expired, its account active and not locked); a read
+    token on an unsafe method is refused with 403, not passed on to another method."""
+
     def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_for_key(token)
+        if found is None:
+            return None
+        if not token_allows(found, request.method):
+            raise ApiError(403, "token_read_only",
+                           f"This API token is read-only: {request.method} needs a token with "
+                           f"scope write (wangge create-token USER --scope write).")
+        request.user = found.user
+        request.api_token = found
+        return found.user
 
 
 class SessionAuth(APIKeyCookie):

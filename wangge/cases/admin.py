@@ -25,6 +25,8 @@ class TimeLimitAdmin(admin.ModelAdmin):
 
 
 class EventInline(admin.TabularInline):
+    """The timeline: append-only, neither changed nor deleted here (nor with its case)."""
+
     model = CaseEvent
     fields = ["at", "action", "actor_label", "from_status", "to_status", "note"]
     readonly_fields = fields
@@ -70,3 +72,6 @@ class SupervisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a supervision record stays (等保: no deletion of the case record)

@@ -76,6 +76,9 @@ class AlarmAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an alarm received is a record: kept, never deleted
+
 
 @admin.register(AlarmSlot)
 class AlarmSlotAdmin(admin.ModelAdmin):

@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from wangge.core import crypto
 from wangge.core.api import (
     ChangeOut,
     Page,
@@ -27,7 +25,6 @@ from wangge.core.api import (
     require_editor,
     within,
 )
-from wangge.core.identifiers import IdentifierError, normalize_id_number
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.people import services
 from wangge.people.models import Kind, Person, PersonChange
@@ -72,8 +69,12 @@ class PersonFilter(PageQuery):
     kind: str | None = Field(None, description="registered, floating or foreign")
     area: str | None = Field(None, description="Area code: people of this area's subtree")
     tag: str | None = Field(None, description="Tag name")
-    id_number: str | None = Field(None, description="Exact ID number (found by its keyed hash)")
-    phone: str | None = Field(None, description="Exact phone number")
+    id_number: str | None = Field(None, description="Exact ID number (found by its keyed hash); "
+                                                    "needs a reason, logged, rate-limited")
+    phone: str | None = Field(None, description="Exact phone number; needs a reason, logged, "
+                                                "rate-limited")
+    reason: str | None = Field(None, description="Why you look a person up by ID number or "
+                                                 "phone (required for those lookups)")
 
 
 class PersonIn(Schema):
@@ -149,18 +150,10 @@ def list_people(request, filters: Query[PersonFilter]):
     if filters.tag:
         tag = visible_tags(request.user).filter(name=filters.tag).first()
         people = people.filter(tags=tag).distinct() if tag else people.none()
-    if filters.id_number:
-        try:
-            number = normalize_id_number(filters.id_number)
-        except IdentifierError as exc:
-            raise ValueError(f"id_number: {exc}") from None
-        people = people.filter(id_hash=crypto.lookup_hash(number))
-    if filters.phone:
-        try:
-            phone = services.normalize_phone(filters.phone)
-        except IdentifierError as exc:
-            raise ValueError(f"phone: {exc}") from None
-        people = people.filter(Q(phone_hash=crypto.lookup_hash(phone)) if phone else Q())
+    if filters.id_number or filters.phone:
+        people = services.exact_lookup(request.user, people, id_number=filters.id_number,
+                                       phone=filters.phone, reason=filters.reason,
+                                       request=request)
     return page_of(people, filters, lambda p: _row(p, request.user))
 
 

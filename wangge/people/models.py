@@ -12,10 +12,26 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.accounts.choices import Role
 from wangge.core.scope import ScopedManager
 
 ID_ASSOCIATED = "person-id"
 PHONE_ASSOCIATED = "person-phone"
+
+
+def register_scope(path: str):
+    """The scope of the people register: the jurisdiction's subtree, except for department
+    handlers (role ``department``), who see no one (least privilege). They work on the cases
+    their unit is given, and no case names a resident, so the register is not theirs to browse;
+    what a case's location needs (a building and who lives there) they see through the places
+    near their cases (wangge/places/models.py)."""
+
+    def scope_q(user, prefix):
+        if getattr(user, "role", None) == Role.DEPARTMENT:
+            return models.Q(pk__in=[])
+        return models.Q(**{f"{path}__startswith": prefix})
+
+    return staticmethod(scope_q)
 
 
 class Kind(models.TextChoices):
@@ -64,6 +80,7 @@ class Person(models.Model):
     """A resident registered in a unit grid or a community."""
 
     scope_path = "area__prefix"
+    scope_q = register_scope(scope_path)
 
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
@@ -117,6 +134,7 @@ class PersonChange(models.Model):
     """One change to a person: who, when, and the record before and after (masked)."""
 
     scope_path = "person__area__prefix"
+    scope_q = register_scope(scope_path)
 
     class Action(models.TextChoices):
         CREATED = "created", _("Registered")
@@ -146,6 +164,7 @@ class AccessLog(models.Model):
     """Who opened which person's full record, when and why."""
 
     scope_path = "person__area__prefix"
+    scope_q = register_scope(scope_path)
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accesses")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),

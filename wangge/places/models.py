@@ -6,10 +6,68 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wangge.accounts.choices import Role
 from wangge.core.scope import ScopedManager
+
+# Least privilege for department handlers (role ``department``): they see the places their
+# cases need, not their jurisdiction's register — the buildings (with their houses and who lives
+# there) and standard addresses within this distance of a case their unit holds or held (a
+# box of about this half-width around the case's point). No other places, no address review,
+# no history of changes. Cases and places are linked by position only: nothing else ties them.
+DEPARTMENT_PLACE_RADIUS_M = 100
+NOTHING = Q(pk__in=[])
+
+
+def is_department_handler(user) -> bool:
+    return getattr(user, "role", None) == Role.DEPARTMENT and not user.is_superuser
+
+
+def near_own_cases(user, lon: str = "lon", lat: str = "lat"):
+    """Rows whose point (fields ``lon``/``lat``, WGS-84) lies within
+    ``DEPARTMENT_PLACE_RADIUS_M`` of a case visible to the department handler ``user``."""
+    from wangge.cases.models import Case
+
+    if not user.department_id:
+        return NOTHING
+    radius = float(getattr(settings, "DEPARTMENT_PLACE_RADIUS_M", DEPARTMENT_PLACE_RADIUS_M))
+    dlat = radius / 111_320
+    dlon = dlat * 2  # ≥ the radius up to latitude 60° (a degree of longitude shrinks by cos φ)
+    cases = Case.objects.visible_to(user).filter(
+        lat__gte=OuterRef(lat) - dlat, lat__lte=OuterRef(lat) + dlat,
+        lon__gte=OuterRef(lon) - dlon, lon__lte=OuterRef(lon) + dlon)
+    return Q(**{f"{lat}__isnull": False, f"{lon}__isnull": False}) & Exists(cases)
+
+
+def place_scope(path: str, department=None):
+    """``scope_q`` of a places model: the jurisdiction's subtree; for a department handler
+    also ``department(user)`` (nothing when None)."""
+
+    def scope_q(user, prefix):
+        inside = Q(**{f"{path}__startswith": prefix})
+        if is_department_handler(user):
+            return inside & department(user) if department is not None else NOTHING
+        return inside
+
+    return staticmethod(scope_q)
+
+
+def _near_buildings(path: str):
+    """For a department handler: rows of the buildings near its cases (``path``: the lookup
+    from the row to its building)."""
+
+    def department(user):
+        return Q(**{f"{path}__in": Building.objects.visible_to(user).values("pk")})
+
+    return department
+
+
+def _address_department(user):
+    return near_own_cases(user) | Q(pk__in=Building.objects.visible_to(user).filter(
+        address__isnull=False).values("address_id"))
 
 
 class Usage(models.TextChoices):
@@ -32,6 +90,7 @@ class Address(models.Model):
     """标准地址: division + road/street + door number + building + unit + room."""
 
     scope_path = "area__prefix"
+    scope_q = place_scope(scope_path, _address_department)
 
     area = models.ForeignKey("territory.Area", verbose_name=_("grid or community"),
                              on_delete=models.PROTECT, related_name="addresses")
@@ -64,6 +123,7 @@ class Building(models.Model):
     """楼栋, with a QR door plate that opens its public page and the prefilled report form."""
 
     scope_path = "grid__prefix"
+    scope_q = place_scope(scope_path, near_own_cases)
 
     grid = models.ForeignKey("territory.Area", verbose_name=_("grid"), on_delete=models.PROTECT,
                              related_name="buildings")
@@ -94,6 +154,7 @@ class House(models.Model):
     """房屋: a dwelling or premises in a building."""
 
     scope_path = "building__grid__prefix"
+    scope_q = place_scope(scope_path, _near_buildings("building"))
 
     building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.CASCADE,
                                  related_name="houses")
@@ -124,6 +185,7 @@ class Residence(models.Model):
     """Who lives where, since when (the household is the people of one house at a time)."""
 
     scope_path = "house__building__grid__prefix"
+    scope_q = place_scope(scope_path, _near_buildings("house__building"))
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE,
                                related_name="residences")
@@ -163,6 +225,7 @@ class PlaceChange(models.Model):
         ENDED = "ended", _("Ended")
 
     scope_path = "area__prefix"
+    scope_q = place_scope(scope_path)
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
@@ -203,6 +266,7 @@ class AddressMatch(models.Model):
     otherwise waiting for a person's review."""
 
     scope_path = "area__prefix"
+    scope_q = place_scope(scope_path)
 
     raw_text = models.CharField(_("address as given"), max_length=200)
     parsed = models.JSONField(_("parsed parts"), default=dict)

@@ -1,4 +1,5 @@
-"""The accounts admin: staff manage only accounts and tokens inside their jurisdiction."""
+"""The accounts admin: system administrators manage only accounts and tokens inside their
+jurisdiction."""
 
 import pytest
 from django.urls import reverse
@@ -11,9 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(users):
-    """The 溪美街道 (350583001000) dispatcher, as admin staff with model permissions."""
-    return make_staff(users["ximei"])
+def staff(users, territory, make_user):
+    """A system administrator (系统管理员) of 溪美街道 (350583001000), as admin staff with model
+    permissions."""
+    return make_staff(make_user("ximei-admin", "admin", territory["350583001000"]))
 
 ADD_USER = reverse("admin:accounts_user_add")
 
@@ -79,7 +81,7 @@ def test_staff_cannot_open_accounts_outside_or_superusers(client, staff, users, 
     boss = make_user("boss", "admin", territory["350583001000"], is_superuser=True)
     client.force_login(staff)
     listed = client.get(reverse("admin:accounts_user_changelist")).context["cl"].result_list
-    assert {u.username for u in listed} == {"ximei"}
+    assert {u.username for u in listed} == {"ximei", "ximei-admin"}
     for other in (users["liucheng"], users["district"], boss):
         response = client.get(change_user(other))
         assert response.status_code == 302 and response.url == reverse("admin:index")

@@ -2,6 +2,17 @@
    the sound and banner cue for new urgent reports, and the "do not file" prompt. */
 (function () {
   "use strict";
+  // Panels that poll by themselves (hx-trigger "every …": the queue, the boards) mark their
+  // requests as background: the server serves them but does not count them as the user's
+  // activity, so a command screen left alone still reaches the session's idle timeout.
+  // Requests of the buttons inside those panels are the user's and stay unmarked.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.elt && event.detail.elt.getAttribute &&
+      event.detail.elt.getAttribute("hx-trigger");
+    if (trigger && /(^|[\s,])every\s/.test(trigger)) {
+      event.detail.headers["X-Wangge-Background"] = "1";
+    }
+  });
   var queue = document.getElementById("queue");
   var banner = document.getElementById("urgent-banner");
   var toggle = document.getElementById("sound-toggle");
@@ -86,7 +97,7 @@
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); }
 
   function load() {
-    fetch(el.dataset.url, { credentials: "same-origin" })
+    fetch(el.dataset.url, { credentials: "same-origin", headers: { "X-Wangge-Background": "1" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) {
         if (gridLayer) { map.removeLayer(gridLayer); }

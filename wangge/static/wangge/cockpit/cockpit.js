@@ -291,7 +291,9 @@
   }
 
   function loadMap() {
-    fetch(config.geoUrl, {credentials: "same-origin", headers: {Accept: "application/json"}})
+    // X-Wangge-Background: the browser's own refreshes are not activity (session idle timeout)
+    fetch(config.geoUrl, {credentials: "same-origin",
+                          headers: {Accept: "application/json", "X-Wangge-Background": "1"}})
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(initMap)
       .catch(function () {
@@ -333,7 +335,8 @@
 
   function refresh() {
     return fetch(config.dataUrl, {credentials: "same-origin",
-                                  headers: {Accept: "application/json"}})
+                                  headers: {Accept: "application/json",
+                                            "X-Wangge-Background": "1"}})
       .then(function (r) {
         var type = r.headers.get("Content-Type") || "";
         if (!r.ok || type.indexOf("json") < 0) { throw new Error("HTTP " + r.status); }

@@ -8,7 +8,8 @@
   var count = document.getElementById("ck-warnings-count");
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); }
   function load() {
-    fetch(box.dataset.url, { credentials: "same-origin" })
+    // a refresh by itself, not the user's activity (the session's idle timeout runs on)
+    fetch(box.dataset.url, { credentials: "same-origin", headers: { "X-Wangge-Background": "1" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) {
         var mine = data.warnings.filter(function (w) { return !w.resolved && w.area.code.indexOf(box.dataset.prefix) === 0; });
