@@ -19,6 +19,7 @@ from wangge.accounts.services import token_allows, token_for_key
 from wangge.cases.selectors import FilterError
 from wangge.cases.services import CaseError
 from wangge.core.api import StaleError
+from wangge.core.ratelimit import RateLimited
 
 
 class BearerToken(HttpBearer):
@@ -127,6 +128,13 @@ def stale(request, exc):
 @api.exception_handler(ValueError)
 def bad_value(request, exc):
     return _error(request, 400, "bad_request", str(exc))
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc):
+    response = _error(request, 429, "rate_limited", exc.message, retry_after=exc.wait)
+    response["Retry-After"] = str(exc.wait)
+    return response
 
 
 class ApiError(HttpError):

@@ -29,7 +29,18 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "lookup_number": (10, 3600),  # failed lookups of one case number, from any client
     "map": (120, 600),  # locate checks and the grid outlines
     "photo": (300, 600),  # photos on tracking pages
+    "people_lookup": (20, 60),  # exact lookups of people by ID number or phone, per user
 }
+
+
+class RateLimited(Exception):
+    """A limit is used up. The API answers 429 with ``Retry-After: wait`` and a JSON error
+    (``wangge/api.py``)."""
+
+    def __init__(self, wait: int, message: str = "Too many requests."):
+        super().__init__(message)
+        self.wait = max(1, int(wait))
+        self.message = message
 
 
 @dataclass(frozen=True)

@@ -694,8 +694,8 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
         pk, _hash, old_name, old_kind, old_phone_hash, old_phone_enc, old_area_id, \
             old_address = old
         if visible is not None and pk not in visible:
-            problems.append(RowProblem(row, "id_number", f"{masked_id} is already registered "
-                                       "in another jurisdiction"))
+            problems.append(RowProblem(row, "id_number", "this ID number is already "
+                                       "registered in another jurisdiction"))
             continue
         tags_before = old_tags.get(pk, [])
         tags_after = [tags_by_pk[tag_id] for tag_id in tag_ids]

@@ -132,8 +132,8 @@ def import_people(rows: list[dict | None], *, actor=None, skip_bad_rows: bool = 
                     else:
                         unchanged += 1
             except PermissionDenied:
-                problems.append(RowProblem(number, "id_number", f"{mask(values['id_number'])} "
-                                           "is already registered in another jurisdiction"))
+                problems.append(RowProblem(number, "id_number", "this ID number is already "
+                                           "registered in another jurisdiction"))
                 if not skip_bad_rows:
                     raise PeopleImportError(problems, source) from None
             except ValidationError as exc:

@@ -76,6 +76,64 @@ def find_by_id_number(number: str) -> Person | None:
     return Person.objects.filter(id_hash=crypto.lookup_hash(normalized)).first()
 
 
+LOOKUP_LIMIT = "people_lookup"  # wangge/core/ratelimit.py: 20 a minute per user by default
+
+
+def exact_lookup(actor, people, *, id_number: str | None = None, phone: str | None = None,
+                 reason: str | None = None, request=None):
+    """``people`` (already scoped to ``actor``) narrowed to an exact ID number and/or phone.
+
+    An exact lookup confirms or denies a guessed number, so it is an oracle: each one needs a
+    reason, counts against a per-user limit (``people_lookup``, 20 a minute unless
+    ``WANGGE["PORTAL_RATE_LIMITS"]`` says otherwise; beyond it ``RateLimited``, audited as
+    ``rate_limited``) and is written to the audit trail (``lookup``: who, why, which kind, how
+    many matched, or that it was refused). The values themselves are never logged, only the
+    first characters of their keyed hash."""
+    from wangge.audit.choices import Event, Outcome
+    from wangge.audit.services import record
+    from wangge.core import ratelimit
+
+    kind = ",".join(name for name, value in (("id_number", id_number), ("phone", phone))
+                    if value)
+    reason = (reason or "").strip()[:200]
+    wait = ratelimit.take(LOOKUP_LIMIT, f"user:{actor.pk}")
+    if wait is not None:
+        record(Event.RATE_LIMITED, actor=actor, request=request, outcome=Outcome.DENIED,
+               limit=LOOKUP_LIMIT, kind=kind, reason=reason, retry_after=wait)
+        raise ratelimit.RateLimited(wait, "too many lookups by ID number or phone: try again "
+                                          f"in {wait} seconds")
+    if not reason:
+        record(Event.LOOKUP, actor=actor, request=request, outcome=Outcome.DENIED, kind=kind,
+               reason="", refused="no reason given")
+        raise ValidationError({"reason": "say why you look this person up by ID number or "
+                                         "phone"})
+    hashes = {}
+    for field, value, normal in (("id_number", id_number, normalize_id_number),
+                                 ("phone", phone, normalize_phone)):
+        if not value:
+            continue
+        try:
+            normalized = normal(value)
+        except IdentifierError as exc:
+            record(Event.LOOKUP, actor=actor, request=request, outcome=Outcome.FAILED,
+                   kind=kind, reason=reason, refused=f"{field} is not valid")
+            raise ValueError(f"{field}: {exc}") from None
+        if normalized:
+            hashes[field] = crypto.lookup_hash(normalized)
+    if "id_number" in hashes:
+        people = people.filter(id_hash=hashes["id_number"])
+    if "phone" in hashes:
+        people = people.filter(phone_hash=hashes["phone"])
+    found = list(people.values_list("pk", flat=True)[:2])
+    matches = people.count() if len(found) > 1 else len(found)
+    record(Event.LOOKUP, actor=actor, request=request, outcome=Outcome.OK, kind=kind,
+           reason=reason, matches=matches,
+           object_type="people.person" if matches == 1 else "",
+           object_id=str(found[0]) if matches == 1 else "",
+           value_hash={name: digest[:16] for name, digest in hashes.items()})
+    return people
+
+
 def snapshot(person: Person, tags: Iterable[Tag] | None = None) -> dict:
     """The record as the history keeps it: ID number and phone masked, sensitive tags apart."""
     tags = list(person.tags.all()) if tags is None else list(tags)
@@ -129,11 +187,11 @@ def _check_area(area, actor) -> None:
 
 
 def _duplicate_error(other: Person, number: str, actor) -> ValidationError:
-    masked = mask(number)
     if actor is None or Person.objects.visible_to(actor).filter(pk=other.pk).exists():
-        return ValidationError({"id_number": f"already registered as {other.name} ({masked})"})
-    return ValidationError({"id_number": f"already registered ({masked}) in another "
-                                         "jurisdiction"})
+        return ValidationError({"id_number": f"already registered as {other.name} "
+                                             f"({mask(number)})"})
+    # nothing about the other record, not even the masked number: the caller typed it
+    return ValidationError({"id_number": "already registered in another jurisdiction"})
 
 
 def _set_id_number(person: Person, raw: str, actor) -> None:

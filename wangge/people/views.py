@@ -126,8 +126,8 @@ AREA_OPTIONS_LIMIT = 1000
 SERVICE_ERRORS = [
     (re.compile(r"^already registered as (?P<name>.+) \((?P<id>[^()]+)\)$"),
      _l("This ID number is already registered as %(name)s (%(id)s).")),
-    (re.compile(r"^already registered \((?P<id>[^()]+)\) in another jurisdiction$"),
-     _l("This ID number (%(id)s) is already registered in another jurisdiction.")),
+    (re.compile(r"^already registered in another jurisdiction$"),
+     _l("This ID number is already registered in another jurisdiction.")),
     (re.compile(r"^already registered$"), _l("This ID number is already registered.")),
     (re.compile(r"^you may not set special-group tags$"),
      _l("You may not set special-group tags.")),
