@@ -84,6 +84,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _force_login_answers_the_second_factor(monkeypatch):
+    """``client.force_login`` skips the login form; here it also stands for the two-factor
+    code (wangge/accounts/testing.py). Tests of the login gate use ``raw_force_login``."""
+    from django.test import Client
+
+    from wangge.accounts.testing import verifying_force_login
+
+    monkeypatch.setattr(Client, "force_login", verifying_force_login)
+
+
 # the people and units of the case tests, shared by every app's tests
 from wangge.cases.tests.conftest import apis, people  # noqa: E402, F401
 

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves the API docs' assets locally (no CDN)
+    "django_otp",  # two-factor login (TOTP), wangge/accounts/mfa.py
+    "django_otp.plugins.otp_totp",
     "wangge.core",
     "wangge.audit",
     "wangge.accounts",
@@ -125,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "wangge.accounts.middleware.LoginGateMiddleware",  # two-factor, forced password change
     "wangge.core.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -177,16 +181,31 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["wangge.accounts.backends.LockoutBackend"]
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15, minimum=1)
+# failed logins per client address (any usernames): the "login" rate limit of
+# wangge/core/ratelimit.py, 20 in 10 minutes unless WANGGE["PORTAL_RATE_LIMITS"] says otherwise
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# 等保三级 password rules (wangge/accounts/validators.py): at least 10 characters of three of
+# the four classes, not containing the username, none of the last 5 passwords.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
+    {"NAME": "wangge.accounts.validators.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": 3}},
+    {"NAME": "wangge.accounts.validators.NotUsernameValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "wangge.accounts.validators.PasswordHistoryValidator",
+     "OPTIONS": {"keep": 5}},
 ]
+# a password older than this must be changed at the next login (0: never expires)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
+# two-factor login (TOTP) required for superusers, 系统管理员, 安全管理员, 审计员, leaders and
+# whoever may reveal full ID numbers; optional for everyone else
+MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("MFA_ISSUER", "Wangge")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Sessions end after SESSION_IDLE_SECONDS without a real request, and SESSION_ABSOLUTE_SECONDS
 # after the login whatever happens (wangge/core/sessions.py). Background polling (sent
 # with X-Wangge-Background: 1) is not activity, so the session is saved on real requests only.

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from wangge.accounts.choices import Role
 
@@ -28,6 +30,16 @@ class User(AbstractUser):
         on_delete=models.SET_NULL, related_name="members",
         help_text=_("For department handlers: the unit whose dispatched cases they handle."),
     )
+    # Password age (等保: expiry). A new account starts its clock when it is made; every
+    # set_password() restarts it.
+    password_changed_at = models.DateTimeField(_("password changed"), default=timezone.now,
+                                               editable=False)
+    # Set only when someone else chose the password (an administrator adding the account or
+    # resetting its password in the admin, `wangge changepassword`): the next login must
+    # change it. Accounts made in code (set_password + save: demo, fixtures) are not forced.
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("The user must choose a new password at the next login."))
 
     class Meta:
         verbose_name = _("user")
@@ -35,6 +47,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def scope_prefix(self) -> str | None:
@@ -76,3 +92,54 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of an account's recent passwords (等保: no reuse of the last few). Written by
+    ``wangge.accounts.validators.PasswordHistoryValidator.password_changed``."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("former password")
+        verbose_name_plural = _("former passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class RecoveryCodes(Device):
+    """The one-time recovery codes of an account with two-factor login, as a django-otp device:
+    a code verifies like a TOTP code, once. Only SHA-256 digests of the codes are stored (each
+    code carries 80 random bits)."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def verify_token(self, token) -> bool:
+        from wangge.accounts.mfa import recovery_digest
+
+        digest = recovery_digest(str(token))
+        if not digest:
+            return False
+        used = self.codes.filter(digest=digest, used_at__isnull=True).update(
+            used_at=timezone.now())
+        return used == 1
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {'used' if self.used_at else 'unused'}"

@@ -30,6 +30,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "map": (120, 600),  # locate checks and the grid outlines
     "photo": (300, 600),  # photos on tracking pages
     "people_lookup": (20, 60),  # exact lookups of people by ID number or phone, per user
+    "login": (20, 600),  # failed logins and two-factor codes from one address, any usernames
 }
 
 
