@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wangge.accounts.admin_hooks import AdminSetPasswordMixin
 from wangge.accounts.models import ApiToken, User
 from wangge.accounts.privileges import (
     grantable_roles,
@@ -105,7 +106,7 @@ def _separation_checked(form_class):
 
 
 @admin.register(User)
-class UserAdmin(ScopedChoicesMixin, BaseUserAdmin):
+class UserAdmin(AdminSetPasswordMixin, ScopedChoicesMixin, BaseUserAdmin):
     list_display = ["username", "display_name", "role", "jurisdiction", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "phone"]
