@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wangge.core.exporting import no_formulas
+
 HEAD = Font(bold=True, color="FFFFFF")
 HEAD_FILL = PatternFill("solid", fgColor="1E3A8A")
 
@@ -105,6 +107,7 @@ def workbook_bytes(data: dict) -> bytes:
     rows = [[r["label"]] + [r.get(k) for k, _head in cols] + [r["year_ago"], r["yoy"]]
             for r in time["rows"]]
     _sheet(wb, _("By time"), head, rows)
+    no_formulas(wb)  # a name beginning with "=" stays text
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -24,6 +25,7 @@ from wangge.cases.choices import (
     Tier,
     Urgency,
 )
+from wangge.core.encrypted import EncryptedTextField
 from wangge.core.scope import ScopedManager
 from wangge.dispatch.choices import DepartmentKind
 
@@ -107,6 +109,9 @@ class TimeLimit(models.Model):
         return f"{self.category or '*'} {self.step} {self.urgency}: {self.amount}{self.unit}"
 
 
+REPORTER_PHONE_ASSOCIATED = "case-reporter-phone"
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(18)
 
@@ -121,7 +126,10 @@ class Case(models.Model):
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True,
                                  blank=True, on_delete=models.SET_NULL, related_name="reported")
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    # stored encrypted (wangge/core/encrypted.py); the portal's lookup decrypts it to compare
+    reporter_phone = EncryptedTextField(_("reporter phone"), blank=True,
+                                        associated=REPORTER_PHONE_ASSOCIATED,
+                                        validators=[MaxLengthValidator(30)])
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
                                  related_name="cases")
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices,

@@ -17,7 +17,8 @@ from pathlib import Path
 from django.db import transaction
 
 from wangge.cases.choices import Kind, Step, Tier, Urgency
-from wangge.core.tabular import RowProblem
+from wangge.core.exporting import neutralise, no_formulas, text_of
+from wangge.core.tabular import RowProblem, csv_cell
 from wangge.dispatch.choices import DepartmentKind
 
 COLUMNS = ["major_code", "major_name", "kind", "code", "name", "filing_condition",
@@ -81,7 +82,7 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
         except UnicodeDecodeError as exc:
             raise TaxonomyImportError([RowProblem(0, "", f"not UTF-8 text: {exc}")],
                                       filename) from None
-        values = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        values = [[csv_cell(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
     if not values:
         raise TaxonomyImportError([RowProblem(1, "", "the file is empty")], filename)
     header = values[0]
@@ -235,11 +236,13 @@ def export_bytes(fmt: str) -> bytes:
         sheet.title = "taxonomy"
         for row in rows:
             sheet.append(row)
+        no_formulas(book)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csv.writer(out, lineterminator="\n").writerows(
+        [[neutralise(text_of(v)) for v in row] for row in rows])
     return out.getvalue().encode("utf-8")
 
 

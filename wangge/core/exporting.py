@@ -64,6 +64,9 @@ class ExportKind:
     filter_keys: tuple[str, ...] = ("area",)
     area_key: str = "area"  # the filter key ``--area CODE`` sets
     personal: bool = False
+    # holds other personal data (contact names and phones) in clear: audited like a personal
+    # kind, without masking
+    contacts: bool = False
     numeric: frozenset[str] = frozenset()  # written as numbers in XLSX
     masked_note: str = ""
     list_url: str = ""  # the URL name of the list page the web export belongs to
@@ -121,6 +124,39 @@ def text_of(value) -> str:
 
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
+# A CSV cell beginning with one of these is read by a spreadsheet as a formula (CSV / formula
+# injection): such a cell is written with a single quote in front (the OWASP rule), which the
+# spreadsheet shows as text. ``unneutralise`` (the importers of CSV) takes that quote off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _dangerous(text: str) -> bool:
+    """Whether ``text`` needs the quote: it begins with a formula character, possibly behind
+    quotes (a value that really begins with ``'=`` gets one more, so that taking one off on
+    import gives it back exactly)."""
+    return text.lstrip("'")[:1] in FORMULA_STARTS
+
+
+def neutralise(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula."""
+    return "'" + text if text and _dangerous(text) else text
+
+
+def unneutralise(text: str) -> str:
+    """The value of a cell written by ``neutralise`` (a cell that begins with a quote followed
+    by a formula character loses that one quote; any other cell is unchanged)."""
+    return text[1:] if text.startswith("'") and _dangerous(text) else text
+
+
+def no_formulas(book) -> None:
+    """Makes every cell of a (normal-mode) openpyxl workbook that openpyxl took for a formula
+    (a text beginning with ``=``) a text cell again: an XLSX written here holds values only."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.data_type = "s"
+
 
 # --- writers ------------------------------------------------------------------------------------
 class _Line:
@@ -133,17 +169,18 @@ class _Line:
 def csv_lines(columns: list[str], rows: Iterable[list], *, bom: bool = True, note: str = "",
               progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """The CSV text, one line at a time (UTF-8 with a BOM, so that Excel reads the Chinese).
-    A ``note`` (a masked export: it cannot be re-imported) is the last line."""
+    A ``note`` (a masked export: it cannot be re-imported) is the last line. Every cell is
+    ``neutralise``d: nothing in the file runs as a formula in a spreadsheet."""
     writer = csv.writer(_Line())
-    yield ("\ufeff" if bom else "") + writer.writerow(columns)
+    yield ("\ufeff" if bom else "") + writer.writerow([neutralise(str(c)) for c in columns])
     done = 0
     for row in rows:
         done += 1
-        yield writer.writerow([text_of(v) for v in row])
+        yield writer.writerow([neutralise(text_of(v)) for v in row])
         if progress is not None and done % 1000 == 0:
             progress(done)
     if note:
-        yield writer.writerow([note])
+        yield writer.writerow([neutralise(str(note))])
     if progress is not None:
         progress(done)
 
@@ -248,12 +285,14 @@ def may_see_clear(actor) -> bool:
 
 
 def prepare(kind_name: str, actor, params: dict | None = None, *, clear: bool | None = None,
-            reason: str = "", channel: str = "cli", file_format: str = "csv") -> Export:
+            reason: str = "", channel: str = "cli", file_format: str = "csv",
+            request=None) -> Export:
     """Selects what ``actor`` (None: the system) exports of a kind, filtered with ``params`` as
     on the list page. ``clear`` (personal kinds): None gives clear values to whoever may see
-    them; True for someone who may not is refused. An export of a personal kind is recorded in
-    ``people.ExportLog`` (who, when, how many rows, the filter, clear or masked, why) before a
-    row is written."""
+    them; True for someone who may not is refused (and audited). An export of a personal kind
+    is recorded in ``people.ExportLog`` (who, when, how many rows, the filter, clear or masked,
+    why) and in the security audit trail (``export``) before a row is written; an export of a
+    kind with contact data in the audit trail."""
     spec = kind(kind_name)
     if file_format not in FORMATS:
         raise ValidationError({"format": f"{file_format!r} is not one of {', '.join(FORMATS)}"})
@@ -262,6 +301,11 @@ def prepare(kind_name: str, actor, params: dict | None = None, *, clear: bool | 
     queryset, problem = spec.filtered(actor, params)
     allowed = may_see_clear(actor)
     if clear and not allowed:
+        from wangge.people.services import record_export_denied
+
+        record_export_denied(actor, request=request, kind=spec.name, filter=params,
+                             clear=True, channel=channel, format=file_format,
+                             reason=(reason or "").strip()[:200])
         raise PermissionDenied("you may not export clear ID numbers and phones")
     clear = allowed if clear is None else bool(clear)
     export = Export(kind=spec, actor=actor, params=params, queryset=queryset,
@@ -276,7 +320,14 @@ def prepare(kind_name: str, actor, params: dict | None = None, *, clear: bool | 
 
         export.log = services.record_export(
             actor, kind=spec.name, rows=export.count, filters=params, clear=export.clear,
-            reason=reason, channel=channel, file_format=file_format)
+            reason=reason, channel=channel, file_format=file_format, request=request)
+    elif spec.contacts:
+        from wangge.audit.choices import Event
+        from wangge.audit.services import record
+
+        record(Event.EXPORT, actor=actor, request=request, username="system" if actor is None
+               else "", kind=spec.name, rows=export.count, filter=params, clear=True,
+               channel=channel, format=file_format, reason=(reason or "").strip()[:200])
     return export
 
 
@@ -312,7 +363,7 @@ def web_export(request, kind_name: str):
         clear, reason = form["clear"], form["reason"]
     try:
         export = prepare(kind_name, request.user, params, clear=clear, reason=reason,
-                         channel="web", file_format=file_format)
+                         channel="web", file_format=file_format, request=request)
     except ValidationError:  # too many rows for Excel
         from django.contrib import messages
         from django.shortcuts import redirect

@@ -31,6 +31,14 @@ class TableImportError(Exception):
                          + "\n".join(f"  - {p}" for p in shown) + more)
 
 
+def csv_cell(text: str) -> str:
+    """A CSV cell as the importers read it: stripped, without the quote that an export puts
+    before a leading formula character (wangge/core/exporting.py ``neutralise``)."""
+    from wangge.core.exporting import unneutralise
+
+    return unneutralise(text.strip()).strip()
+
+
 def _xlsx_cell(value) -> str:
     return "" if value is None else str(value).strip()
 
@@ -57,7 +65,7 @@ def read_rows(data: bytes, filename: str, columns: list[str], required: list[str
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise error([RowProblem(0, "", f"not UTF-8 text: {exc}")], filename) from None
-        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        values = [[csv_cell(c) for c in row] for row in csv.reader(io.StringIO(text))]
     if not values:
         raise error([RowProblem(1, "", "the file is empty")], filename)
     header = [h.strip().lower() for h in values[0]]
@@ -76,12 +84,14 @@ def read_rows(data: bytes, filename: str, columns: list[str], required: list[str
 
 
 def error_report(problems: list[RowProblem]) -> str:
-    """The problems as CSV text: row, column, reason."""
+    """The problems as CSV text: row, column, reason (no cell runs as a formula)."""
     out = io.StringIO()
     writer = csv.writer(out)
+    from wangge.core.exporting import neutralise
+
     writer.writerow(["row", "column", "reason"])
     for p in problems:
-        writer.writerow([p.row, p.column, p.message])
+        writer.writerow([p.row, neutralise(str(p.column)), neutralise(str(p.message))])
     return out.getvalue()
 
 

@@ -4,8 +4,8 @@ organisations list.
 The columns are the importer's (kind, name, credit_code, address, lon, lat, grid_code,
 industry, contact_name, contact_phone, risk_level, note), so a re-import of an export changes
 nothing. The contact phone is a business contact, shown in clear on the organisation's page,
-and exported as it is. ``filtered`` is the list page's filter, shared by the page and its
-export.
+and exported as it is (stored encrypted; each export is written to the security audit
+trail). ``filtered`` is the list page's filter, shared by the page and its export.
 """
 
 from __future__ import annotations
@@ -44,4 +44,4 @@ def rows(queryset, ctx: Context) -> Iterator[list]:
 
 ORGANISATIONS = ExportKind(name="organisations", columns=COLUMNS, filtered=filtered, rows=rows,
                            filter_keys=FILTER_KEYS, numeric=frozenset({"lon", "lat"}),
-                           list_url="organisations:list")
+                           list_url="organisations:list", contacts=True)

@@ -8,13 +8,17 @@ Devices are ``integrations.Device``; ``OrganisationDevice`` links the ones insta
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.encrypted import EncryptedTextField
 from wangge.core.identifiers import mask_phone
 from wangge.core.models import ChangeRecord
 from wangge.core.scope import ScopedManager
+
+CONTACT_PHONE_ASSOCIATED = "organisation-contact-phone"
 
 
 class OrgKind(models.TextChoices):
@@ -54,7 +58,11 @@ class Organisation(models.Model):
                              help_text=_("Located from the position when there is one."))
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # stored encrypted (wangge/core/encrypted.py), shown masked except to users who may see
+    # full numbers
+    contact_phone = EncryptedTextField(_("contact phone"), blank=True,
+                                       associated=CONTACT_PHONE_ASSOCIATED,
+                                       validators=[MaxLengthValidator(30)])
     risk_level = models.CharField(_("safety risk level"), max_length=10,
                                   choices=RiskLevel.choices, default=RiskLevel.LOW,
                                   db_index=True)

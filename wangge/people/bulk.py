@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from wangge.core import crypto
+from wangge.core.exporting import unneutralise
 from wangge.core.identifiers import IdentifierError, mask, mask_phone, normalize_id_number
 from wangge.core.tabular import RowProblem
 from wangge.people import services
@@ -133,6 +134,9 @@ def _values(record: list[str], index: list[tuple[str, int]], absent: list[str]) 
         return None
     width = len(record)
     values = {name: (record[i].strip() if i < width else "") for name, i in index}
+    for name, value in values.items():
+        if value[:1] == "'":  # a cell an export kept from running as a formula
+            values[name] = unneutralise(value).strip()
     for name in absent:
         values[name] = ""
     return values

@@ -303,23 +303,35 @@ def update_person(actor, original: Person, *, source: str = "web", **changes) ->
     return True
 
 
-def reveal_id_number(actor, person: Person, reason: str) -> str:
+def reveal_id_number(actor, person: Person, reason: str, *, request=None) -> str:
     """The clear ID number, for permitted users with a reason; the access is logged."""
-    return reveal(actor, person, reason)["id_number"]
+    return reveal(actor, person, reason, request=request)["id_number"]
 
 
-@transaction.atomic
-def reveal(actor, person: Person, reason: str) -> dict:
-    """The clear ID number and phone, for permitted users with a reason; logged."""
-    if not can_view_full_id(actor):
-        raise PermissionDenied("you may not see full ID numbers")
-    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
-        raise PermissionDenied("this person is outside your jurisdiction")
+def reveal(actor, person: Person, reason: str, *, request=None) -> dict:
+    """The clear ID number and phone, for permitted users with a reason: written to the
+    person's access log and to the security audit trail (``reveal``, with the reason; a
+    refused attempt too)."""
+    from wangge.audit.choices import Event, Outcome
+    from wangge.audit.services import record
+
     reason = (reason or "").strip()
+    why = ""
+    if not can_view_full_id(actor):
+        why = "you may not see full ID numbers"
+    elif not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        why = "this person is outside your jurisdiction"
+    if why:
+        record(Event.REVEAL, actor=actor, request=request, obj=person, outcome=Outcome.DENIED,
+               reason=reason[:200], why=why)
+        raise PermissionDenied(why)
     if not reason:
         raise ValidationError({"reason": "say why you need the full ID number"})
-    AccessLog.objects.create(person=person, actor=actor, reason=reason[:200],
-                             fields="id_number,phone")
+    with transaction.atomic():
+        AccessLog.objects.create(person=person, actor=actor, reason=reason[:200],
+                                 fields="id_number,phone")
+        record(Event.REVEAL, actor=actor, request=request, obj=person, reason=reason[:200],
+               fields=["id_number", "phone"])
     return {"id_number": id_number_of(person), "phone": phone_of(person)}
 
 
@@ -347,14 +359,35 @@ def rotate_keys(batch_size: int = 1000) -> int:
 
 
 def record_export(actor, *, kind: str, rows: int, filters: dict, clear: bool,
-                  reason: str = "", channel: str = "web", file_format: str = "csv"):
-    """Records an export of personal data before it is written (wangge/core/exporting.py):
-    clear ID numbers and phones only for the system (``actor`` None) or a user allowed to
-    see them."""
+                  reason: str = "", channel: str = "web", file_format: str = "csv",
+                  request=None):
+    """Records an export of personal data before it is written (wangge/core/exporting.py), in
+    ``ExportLog`` and in the security audit trail (``export``: kind, rows, filter, clear or
+    masked, channel, format): clear ID numbers and phones only for the system (``actor``
+    None) or a user allowed to see them (a refused attempt is audited too)."""
+    from wangge.audit.choices import Event
+    from wangge.audit.services import record
     from wangge.people.models import ExportLog
 
+    reason = (reason or "").strip()[:200]
+    detail = {"kind": kind, "rows": rows, "filter": filters, "clear": bool(clear),
+              "channel": channel, "format": file_format, "reason": reason}
     if clear and actor is not None and not can_view_full_id(actor):
+        record_export_denied(actor, request=request, **detail)
         raise PermissionDenied("you may not export clear ID numbers and phones")
-    return ExportLog.objects.create(actor=actor, kind=kind, rows=rows, filters=filters,
-                                    clear=clear, reason=(reason or "").strip()[:200],
-                                    channel=channel, file_format=file_format)
+    with transaction.atomic():
+        log = ExportLog.objects.create(actor=actor, kind=kind, rows=rows, filters=filters,
+                                       clear=clear, reason=reason, channel=channel,
+                                       file_format=file_format)
+        record(Event.EXPORT, actor=actor, request=request, object_type="people.exportlog",
+               object_id=str(log.pk), object_repr=f"{kind} ×{rows}",
+               username="" if actor is not None else "system", **detail)
+    return log
+
+
+def record_export_denied(actor, *, request=None, **detail) -> None:
+    """An export of clear personal data refused to ``actor``, in the audit trail."""
+    from wangge.audit.choices import Event, Outcome
+    from wangge.audit.services import record
+
+    record(Event.EXPORT, actor=actor, request=request, outcome=Outcome.DENIED, **detail)

@@ -193,6 +193,7 @@ def bulk_insert(model, rows: list[dict]) -> int:
     plan = []  # (attname, fixed value or None, per-row default or None, convert)
     for field in fields:
         convert = stamp if isinstance(field, DateField | DateTimeField) else None
+        convert = getattr(field, "seal", convert)  # an encrypted field (core/encrypted.py)
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             plan.append((field.attname, now if isinstance(field, DateTimeField)
                          else timezone.localdate(), None, convert))

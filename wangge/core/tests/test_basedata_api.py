@@ -156,6 +156,15 @@ def test_id_numbers_are_masked_and_revealed_only_with_permission_and_a_reason(ap
     assert clear == {"id_number": ZHANG_ID, "phone": "13800000001"}
     log = AccessLog.objects.get()
     assert (log.person_id, log.actor.username, log.reason) == (person.pk, "district", "核实身份")
+    # and both attempts are in the security audit trail, with who, whom, why and the outcome
+    from wangge.audit.models import AuditEvent
+
+    audit = list(AuditEvent.objects.filter(event="reveal").order_by("pk").values_list(
+        "actor_username", "object_type", "object_id", "outcome", "client_ip"))
+    assert audit == [("ximei", "people.person", str(person.pk), "denied", "127.0.0.1"),
+                     ("district", "people.person", str(person.pk), "ok", "127.0.0.1")]
+    trail = AuditEvent.objects.filter(event="reveal", outcome="ok").get()
+    assert trail.detail["reason"] == "核实身份" and ZHANG_ID not in str(trail.detail)
 
 
 def test_special_group_tags_are_hidden_without_their_permission(apis, world, users):

@@ -173,7 +173,8 @@ def test_the_export_holds_the_values_as_imported(base_data, tmp_path):
     rows = {r[0]: r for r in csv.reader(io.StringIO(out.lstrip("\ufeff")))}
     assert rows["林一"] == ["林一", A, "registered", "13800000001", XIMEI_GRID, "新华路1号",
                           "独居老人;社区戒毒"]
-    assert rows["=王三"][3] == "13900000002"  # the phone as normalised on import
+    # a cell beginning with "=" is kept from running as a formula in a spreadsheet
+    assert "=王三" not in rows and rows["'=王三"][3] == "13900000002"  # the phone normalised
     target = tmp_path / "addresses.xlsx"
     run_export("addresses", "-o", str(target))
     from openpyxl import load_workbook
@@ -251,6 +252,19 @@ def test_people_exports_are_masked_unless_permitted_and_always_logged(base_data,
     houses, _err = run_export("houses", "--user", "liucheng")
     assert C not in houses and "建设大厦" in houses
     assert ExportLog.objects.filter(kind="houses", clear=False).count() == 1
+    # every export is in the security audit trail too: kind, rows, filter, clear, channel
+    from wangge.audit.models import AuditEvent
+
+    trail = [(e.actor_username, e.outcome, e.detail["kind"], e.detail["rows"],
+              e.detail["filter"], e.detail["clear"], e.detail["channel"], e.detail["format"])
+             for e in AuditEvent.objects.filter(event="export").order_by("pk")]
+    assert trail == [
+        ("ximei", "ok", "people", 2, {}, False, "cli", "csv"),
+        ("ximei", "ok", "people", 2, {}, False, "cli", "xlsx"),
+        ("ximei", "ok", "people", 1, {"area": XIMEI_GRID}, True, "cli", "csv"),
+        ("system", "ok", "people", 3, {}, False, "cli", "csv"),
+        ("liucheng", "ok", "houses", 1, {}, False, "cli", "csv")]
+    assert A not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
 
 
 def test_the_export_log_is_in_the_admin_read_only(base_data, client):
@@ -362,6 +376,11 @@ def test_an_unpermitted_user_cannot_ask_for_clear_values(base_data, users, clien
                            {"clear": "1", "reason": "x"})
     assert A not in download(response).decode("utf-8-sig")
     assert ExportLog.objects.get().clear is False
+    from wangge.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(event="export")
+    assert (event.actor_username, event.detail["clear"], event.detail["channel"]) == (
+        "ximei", False, "web")
 
 
 # --- the import command: error file, progress ----------------------------------------------------

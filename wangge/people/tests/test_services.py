@@ -153,6 +153,15 @@ def test_reveal_needs_permission_and_writes_the_log(person, users, make_user, te
     county_admin = make_user("admin1", "admin", territory["350583000000"])
     assert services.reveal_id_number(county_admin, person, "核查") == NUMBER
     assert AccessLog.objects.count() == 2
+    # the security audit trail has every attempt: refused, refused, done, refused, done
+    from wangge.audit.models import AuditEvent
+
+    trail = list(AuditEvent.objects.filter(event="reveal").order_by("pk").values_list(
+        "actor_username", "object_id", "outcome"))
+    assert trail == [("ximei", str(person.pk), "denied"), ("ximei", str(person.pk), "ok"),
+                     ("admin2", str(person.pk), "denied"), ("admin1", str(person.pk), "ok")]
+    assert AuditEvent.objects.filter(event="reveal", outcome="ok").earliest("pk").detail[
+        "reason"] == "户籍核查"
 
 
 def test_rotate_data_keys(person, settings):
