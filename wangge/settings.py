@@ -85,6 +85,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "wangge.core.admin_config.WanggeAdminConfig",  # django.contrib.admin, Wangge's site
+    # before django.contrib.auth: its `changepassword` command is wangge.accounts' own (a
+    # password an operator sets must be changed at the next login)
+    "wangge.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,7 +99,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "wangge.core",
     "wangge.audit",
-    "wangge.accounts",
     "wangge.territory",
     "wangge.workcalendar",
     "wangge.dispatch",

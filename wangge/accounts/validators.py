@@ -82,11 +82,11 @@ class PasswordHistoryValidator:
     def _recent(self, user) -> list[str]:
         if user is None or getattr(user, "pk", None) is None:
             return []
-        from wangge.accounts.models import PasswordHistory
+        from wangge.accounts.models import PasswordHistory, User
 
         hashes = list(PasswordHistory.objects.filter(user_id=user.pk)
                       .values_list("password", flat=True)[:self.keep])
-        current = type(user).objects.filter(pk=user.pk).values_list("password", flat=True)
+        current = User.objects.filter(pk=user.pk).values_list("password", flat=True)
         return [*current, *hashes]
 
     def validate(self, password, user=None):
