@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -128,6 +129,46 @@ def stale(request, exc):
 @api.exception_handler(ValueError)
 def bad_value(request, exc):
     return _error(request, 400, "bad_request", str(exc))
+
+
+# --- bad input is a 400, never a 500 ----------------------------------------------------------
+# A number past what the database takes (?page=99999999999999999999 becomes an OFFSET no
+# database accepts) or a structure nested deeper than Python recurses.
+BIGINT = 2**63 - 1
+
+
+def _out_of_range(request) -> list[str]:
+    """The query parameters holding an integer no database column or OFFSET can take."""
+    found = []
+    for name, values in request.GET.lists():
+        for value in values:
+            digits = value.strip().lstrip("+-")
+            if digits.isdigit() and (len(digits) > 18 and int(digits) > BIGINT):
+                found.append(name)
+                break
+    return found
+
+
+@api.exception_handler(OverflowError)
+def overflow(request, exc):
+    names = _out_of_range(request)
+    where = ", ".join(names) if names else "a number in the request"
+    return _error(request, 400, "out_of_range", f"{where}: the number is too large.",
+                  parameters=names)
+
+
+@api.exception_handler(DataError)
+def data_error(request, exc):
+    """PostgreSQL's 'out of range' and the like: bad values that got past the checks."""
+    names = _out_of_range(request)
+    where = ", ".join(names) if names else "a value in the request"
+    return _error(request, 400, "out_of_range", f"{where}: the value is out of range.",
+                  parameters=names)
+
+
+@api.exception_handler(RecursionError)
+def too_deep(request, exc):
+    return _error(request, 400, "too_deep", "The request body is nested too deeply.")
 
 
 @api.exception_handler(RateLimited)

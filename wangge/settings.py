@@ -270,3 +270,57 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING").upper()},
 }
+
+# --- production mode and security headers (wangge/core/production.py, wangge/core/security.py)
+# Every response carries a Content-Security-Policy (no inline scripts anywhere: page scripts
+# are static files); personal-data pages and the API are sent with Cache-Control: no-store.
+MIDDLEWARE.insert(0, "wangge.core.security.SecurityHeadersMiddleware")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _content_security_policy() -> str:
+    from wangge.core.production import tile_sources
+
+    tiles = " ".join(tile_sources(WANGGE["MAP_TILE_URL"]))
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # style="" attributes and Leaflet's inline styles
+        f"img-src 'self' data: blob: {tiles}".strip(),
+        "connect-src 'self'",
+        "media-src 'self' blob:",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ])
+
+
+CONTENT_SECURITY_POLICY = _content_security_policy()
+# a query-string value longer than this is refused with a 400 (nothing legitimate is longer)
+MAX_QUERY_VALUE_CHARS = env_int("MAX_QUERY_VALUE_CHARS", 2000, minimum=100)
+ALLOW_SQLITE_IN_PRODUCTION = env_bool("ALLOW_SQLITE_IN_PRODUCTION", False)
+
+
+def _proxy_ssl_header():
+    from wangge.core.production import proxy_ssl_header
+
+    return proxy_ssl_header(env_str("SECURE_PROXY_SSL_HEADER", ""))
+
+
+# behind a TLS-terminating proxy: the header it sets on HTTPS requests (X-Forwarded-Proto)
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+if PRODUCTION:
+    # WANGGE_PRODUCTION=1: refuse DEBUG, ALLOWED_HOSTS=*, SQLite, insecure cookies and weak
+    # keys (SECRET_KEY, DATA_KEYS and LOOKUP_KEY are required from the environment above, and
+    # no secret file is written in var/)
+    from wangge.core.production import refuse_insecure
+
+    refuse_insecure(globals())
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # off (SECURE_SSL_REDIRECT=0) only behind a proxy that redirects to HTTPS itself
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

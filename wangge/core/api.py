@@ -25,7 +25,7 @@ class Page(Schema, Generic[T]):
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=500)
 
 

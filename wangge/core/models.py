@@ -66,3 +66,20 @@ class ChangeRecord(models.Model):
         """In alphabetical order: PostgreSQL's jsonb keeps no key order."""
         before, after = self.before or {}, self.after or {}
         return sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+
+
+class KeyFingerprint(models.Model):
+    """A fingerprint of a key personal data was written with (wangge/core/keys.py): HMAC-SHA256
+    of a fixed label under the key, never the key. ``name`` is ``lookup`` or ``data:<key id>``.
+    Written by the key check itself, never through the admin or the API."""
+
+    name = models.CharField(_("key"), max_length=64, primary_key=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    stored_at = models.DateTimeField(_("stored at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("key fingerprint")
+        verbose_name_plural = _("key fingerprints")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.fingerprint[:12]}…"

@@ -76,7 +76,8 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert no_data_keys.returncode != 0 and "DATA_KEYS must be set" in no_data_keys.stderr
     good = subprocess.run([sys.executable, "-c", code],
                           env={**base, "WANGGE_PRODUCTION": "1", "SECRET_KEY": "k" * 50,
-                               "DATA_KEYS": "k1:" + "A" * 43 + "=", "LOOKUP_KEY": "l" * 40},
+                               "DATA_KEYS": "k1:" + "A" * 43 + "=", "LOOKUP_KEY": "l" * 40,
+                               "SECURE_COOKIES": "1", "ALLOW_SQLITE_IN_PRODUCTION": "1"},
                           capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     typo = subprocess.run([sys.executable, "-c", code], env={**base, "DEBUG": "ture"},
