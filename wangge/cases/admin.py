@@ -11,8 +11,8 @@ class LimitInline(admin.TabularInline):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "parent", "kind", "default_tier", "department_kind",
-                    "default_urgency", "is_active"]
-    list_filter = ["kind", "default_tier", "department_kind", "is_active"]
+                    "default_urgency", "is_active", "public"]
+    list_filter = ["kind", "default_tier", "department_kind", "is_active", "public"]
     search_fields = ["code", "name"]
     inlines = [LimitInline]
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -335,7 +337,15 @@ def list_cases(request, filters: Query[CaseFilter]):
 
 
 class ResidentOrStaff:
-    """Staff with a token or session, or an anonymous resident (no login needed to report)."""
+    """Staff with a token or session, or an anonymous resident (no login needed to report).
+
+    With ``reporting``, a resident's report gets the resident portal's protections before its
+    body is read: the portal's rate limits per client address (``report_post``, and
+    ``report`` for reports made; 429 with Retry-After) and its size (three photos of the
+    upload limit and the text fields; 413 beyond)."""
+
+    def __init__(self, reporting: bool = False):
+        self.reporting = reporting
 
     def __call__(self, request):
         from wangge.api import BearerToken, SessionAuth
@@ -348,27 +358,144 @@ class ResidentOrStaff:
         from django.contrib.auth.models import AnonymousUser
 
         request.user = AnonymousUser()
+        if self.reporting:
+            _resident_gate(request)
         return request.user
 
 
-@router.post("/cases", response={201: CaseDetail}, summary="Report a case (上报 / 自处置)",
-             auth=[ResidentOrStaff()])
+class TooLarge(services.CaseError):
+    status = 413
+
+    def __init__(self, message: str):
+        super().__init__(message, "too_large")
+
+
+def _resident_gate(request) -> None:
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+
+    from wangge.core import ratelimit
+    from wangge.portal.forms import MAX_PHOTOS, max_report_bytes
+
+    who = ratelimit.client_ip(request)
+    wait = ratelimit.take("report_post", who) or ratelimit.retry_after("report", who)
+    if wait:
+        raise ratelimit.RateLimited(wait, _("Too many reports from your address: try again in "
+                                            "%(seconds)d seconds.") % {"seconds": wait})
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = max_report_bytes()
+    if length > limit:
+        raise TooLarge(_("A report may carry at most %(count)d photos and %(size).0f MB in all; "
+                         "this one has %(length).1f MB.") % {
+            "count": MAX_PHOTOS, "size": limit / 1048576, "length": length / 1048576})
+    try:
+        request.POST  # noqa: B018 (parsed here, so that Django's own limits answer in JSON)
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        raise TooLarge(_("The report's text fields are too large, or it has too many fields or "
+                         "files.")) from None
+
+
+# what only staff may set on a report
+STAFF_ONLY_FIELDS = ("urgency", "self_handled", "resolution")
+
+
+def _check_resident_report(request, data: ReportIn, photos, result_photos) -> None:
+    """The resident portal's rules for a report without login: its honeypot, its type list,
+    its length limits, at most three real photos, and no channel, urgency or on-the-spot
+    handling chosen by the caller (refused with 422 rather than silently ignored)."""
+    from wangge.core import ratelimit
+    from wangge.portal.categories import resident_categories
+    from wangge.portal.forms import ReportForm, check_photos
+
+    posted = request.POST
+    if posted.get("website"):
+        ratelimit.hit("report", ratelimit.client_ip(request))
+        raise ValidationError({"website": _("Leave this field empty: it is a trap for "
+                                            "robots.")})
+    errors: dict[str, list[str]] = {}
+    source = posted.get("source", "")
+    if source and source != Source.RESIDENT:
+        errors["source"] = [_("A report without login comes from a resident: leave source out "
+                              "or send resident. Log in to report from another channel.")]
+    for name in STAFF_ONLY_FIELDS:
+        value = posted.get(name, "")
+        if value and not (name == "self_handled" and value.lower() in ("false", "0", "")):
+            errors[name] = [_("%(field)s is set by the service center, not by a resident: "
+                              "leave it out.") % {"field": name}]
+    if result_photos:
+        errors["result_photos"] = [_("Only a grid worker sends photos of a result.")]
+    form = ReportForm({
+        "category": data.category, "description": data.description,
+        "address": data.address, "lon": "" if data.lon is None else data.lon,
+        "lat": "" if data.lat is None else data.lat, "crs": data.crs, "grid": data.grid,
+        "name": data.reporter_name, "phone": data.reporter_phone,
+    }, categories=resident_categories())
+    names = {"name": "reporter_name", "phone": "reporter_phone", "__all__": "location"}
+    if not form.is_valid():
+        for field, messages in form.errors.items():
+            errors[names.get(field, field)] = [str(m) for m in messages]
+    photo_error = check_photos(photos)
+    if photo_error:
+        errors["photos"] = [photo_error]
+    if errors:
+        raise ValidationError(errors)  # 422, the problems by field (wangge/api.py)
+    data.description = form.cleaned_data["description"]
+    data.reporter_phone = form.cleaned_data["phone"]
+
+
+class ReplayOut(Schema):
+    number: str
+    replayed: bool = True
+    message: str
+
+
+@router.post("/cases", response={201: CaseDetail, 200: ReplayOut},
+             summary="Report a case (上报 / 自处置)", auth=[ResidentOrStaff(reporting=True)])
 def report_case(request, data: Form[ReportIn], photos: File[list[UploadedFile]] = None,
                 result_photos: File[list[UploadedFile]] = None):
     """Form fields (multipart/form-data or urlencoded), with optional ``photos`` and, for a case
-    handled on the spot (``self_handled=true``), at least one ``result_photos``. Without login,
-    a resident reports (source ``resident``); the answer then carries the tracking token."""
-    if not request.user.is_authenticated and data.source != Source.RESIDENT:
-        raise services.Forbidden("Log in to report from a channel other than a resident.")
+    handled on the spot (``self_handled=true``), at least one ``result_photos``.
+
+    Without login, a resident reports (source ``resident``) with the resident portal's rules:
+    its rate limits per address (429 with Retry-After), the portal's type list, at most three
+    photos, its length limits (description 1000 characters, address 200, name 50, a mainland
+    mobile number), a honeypot field ``website`` that must stay empty, and no ``source``
+    other than resident, ``urgency``, ``self_handled``, ``resolution`` or ``result_photos``
+    (each refused with 422 and the field named in ``errors``). The answer carries the
+    tracking token.
+
+    ``client_ref`` belongs to its sender: the same ref again from the same user returns that
+    user's case (201); a resident's ref sent again (no login, so no way to tell who sends it)
+    is answered 200 with the case number only, never its details or tracking token; the same
+    ref from anyone else is a new report."""
+    resident = not request.user.is_authenticated
+    if resident:
+        _check_resident_report(request, data, photos or [], result_photos or [])
     case = services.report(actor=request.user, category=data.category,
-                           description=data.description, source=data.source, lon=data.lon,
+                           description=data.description,
+                           source=Source.RESIDENT if resident else data.source, lon=data.lon,
                            lat=data.lat, crs=data.crs, grid_code=data.grid, address=data.address,
-                           urgency=data.urgency, reporter_name=data.reporter_name,
-                           reporter_phone=data.reporter_phone, self_handled=data.self_handled,
-                           resolution=data.resolution, photos=photos or [],
-                           result_photos=result_photos or [], client_ref=data.client_ref)
+                           urgency=None if resident else data.urgency,
+                           reporter_name=data.reporter_name,
+                           reporter_phone=data.reporter_phone,
+                           self_handled=False if resident else data.self_handled,
+                           resolution="" if resident else data.resolution, photos=photos or [],
+                           result_photos=[] if resident else result_photos or [],
+                           client_ref=data.client_ref,
+                           client_owner="api:anonymous" if resident else "")
+    if case.replayed:
+        if not resident and Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+            return 201, detail(Case.objects.get(pk=case.pk), request.user)
+        return 200, {"number": case.number, "message": _(
+            "This report was already received under this number.")}
+    if resident:
+        from wangge.core import ratelimit
+
+        ratelimit.hit("report", ratelimit.client_ip(request))
     body = detail(Case.objects.get(pk=case.pk), request.user)
-    if not request.user.is_authenticated:
+    if resident:
         body["tracking_token"] = case.tracking_token
     return 201, body
 

@@ -61,6 +61,15 @@ class Category(models.Model):
     duplicate_radius_m = models.PositiveIntegerField(_("duplicate radius (m)"), default=50)
     duplicate_days = models.PositiveIntegerField(_("duplicate window (days)"), default=7)
     is_active = models.BooleanField(_("active"), default=True)
+    # the allow-list of the public Open311 feed (wangge/open311/README.md)
+    public = models.BooleanField(
+        _("public"), default=False,
+        help_text=_("Cases of this type reported by residents or the hotline may appear in the "
+                    "public Open311 feed (rounded position, no names, no notes). A 小类 is "
+                    "public only when its 大类 is public too. Off for social-governance types "
+                    "(disputes, suspicious persons, special groups, help for the elderly): "
+                    "they name people and homes. On by default for city-management events "
+                    "and components (sanitation, roads, street order, public facilities)."))
 
     class Meta:
         verbose_name = _("case category")

@@ -6,11 +6,14 @@ transaction as the change. Views, the API and commands call these; nothing else 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -446,25 +449,44 @@ def initial_tier(category: Category, source: str, urgency: str) -> str:
 
 
 @transaction.atomic
+def bound_client_ref(owner: str, ref: str) -> str:
+    """The stored form of a client's ref: HMAC-SHA256 (a key derived from the lookup key) of
+    the owner and the ref. The same ref sent by another user, Open311 client or browser is
+    another value, and a stored value gives away neither the ref nor its owner."""
+    lookup_key = getattr(settings, "WANGGE_LOOKUP_KEY", "") or ""
+    if len(lookup_key) < 32:
+        raise ImproperlyConfigured("LOOKUP_KEY must be set to 32+ random characters")
+    key = hmac.new(lookup_key.encode(), b"wangge-client-ref-v1", hashlib.sha256).digest()
+    return hmac.new(key, f"{owner}:{ref}".encode(), hashlib.sha256).hexdigest()
+
+
 def report(*, actor, category: Category | str, description: str, source: str,
            lon=None, lat=None, crs: str = "wgs84", grid_code: str = "", address: str = "",
            urgency: str | None = None, reporter_name: str = "", reporter_phone: str = "",
            self_handled: bool = False, resolution: str = "", photos=(), result_photos=(),
-           actor_label: str = "", client_ref: str = "",
+           actor_label: str = "", client_ref: str = "", client_owner: str = "",
            now: dt.datetime | None = None) -> Case:
     """上报: create a case (or, with ``self_handled``, record one fixed on the spot: 自处置).
 
     ``client_ref`` is the reporting device's id for this report (a UUID): sending the same
     report again returns the case made the first time, so an offline queue never reports twice.
     """
+    A ref belongs to whoever sent it: a logged-in user, or ``client_owner`` (an Open311
+    client, a resident's browser) for reports without one; the same ref from someone else is
+    another report (``bound_client_ref``). The case returned for a ref already used has
+    ``replayed`` set, so that callers answer it with no more than its number.
     now = now or timezone.now()
     client_ref = (client_ref or "").strip()
     if client_ref:
         if len(client_ref) > 64:
             raise CaseError(_("client_ref is longer than 64 characters."), "invalid_client_ref")
         existing = Case.objects.filter(client_ref=client_ref).first()
+        if actor is not None and actor.is_authenticated:
+            client_owner = f"user:{actor.pk}"
+        client_ref = bound_client_ref(client_owner or "anonymous", client_ref)
         if existing is not None:
             return existing
+            existing.replayed = True
     if isinstance(category, str):
         category = Category.objects.filter(code=category).select_related("parent").first()
         if category is None:
@@ -504,6 +526,7 @@ def report(*, actor, category: Category | str, description: str, source: str,
         client_ref=client_ref,
     )
     label = actor_label or (str(actor) if staff else (reporter_name or _("Resident")))
+    case.replayed = False
     if self_handled:
         case.status = Status.CLOSED
         case.self_handled = True

@@ -1,7 +1,9 @@
 """The taxonomy as a table: import from / export to CSV and XLSX, with row-level errors.
 
 Columns: major_code, major_name, kind, code, name, filing_condition, closing_condition,
-default_tier, department, urgency_default, handle_normal, handle_urgent, handle_critical.
+default_tier, department, urgency_default, handle_normal, handle_urgent, handle_critical, and
+optionally public (``1``/``0``: cases of the type may appear in the public Open311 feed; a file
+without the column leaves the flag as it is, and new types private).
 Limits are a number and a unit: ``4wh`` (工作时), ``1wd`` (工作日), ``2nh`` (自然时),
 ``30nm`` (minutes).
 """
@@ -21,9 +23,13 @@ from wangge.core.exporting import neutralise, no_formulas, text_of
 from wangge.core.tabular import RowProblem, csv_cell
 from wangge.dispatch.choices import DepartmentKind
 
-COLUMNS = ["major_code", "major_name", "kind", "code", "name", "filing_condition",
-           "closing_condition", "default_tier", "department", "urgency_default",
-           "handle_normal", "handle_urgent", "handle_critical"]
+REQUIRED_COLUMNS = ["major_code", "major_name", "kind", "code", "name", "filing_condition",
+                    "closing_condition", "default_tier", "department", "urgency_default",
+                    "handle_normal", "handle_urgent", "handle_critical"]
+OPTIONAL_COLUMNS = ["public"]
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+FLAG_VALUES = {"1": True, "true": True, "yes": True, "是": True,
+               "0": False, "false": False, "no": False, "否": False, "": False}
 DEFAULT_FILE = Path(__file__).parent / "data" / "taxonomy.csv"
 LIMIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wh|wd|nh|nm)\s*$")
 URGENCY_COLUMNS = {"handle_normal": Urgency.NORMAL, "handle_urgent": Urgency.URGENT,
@@ -86,7 +92,7 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
     if not values:
         raise TaxonomyImportError([RowProblem(1, "", "the file is empty")], filename)
     header = values[0]
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise TaxonomyImportError([RowProblem(1, c, "missing column") for c in missing],
                                   filename)
@@ -96,7 +102,7 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
             rows.append(None)
             continue
         rows.append({name: (row[header.index(name)] if header.index(name) < len(row) else "")
-                     for name in COLUMNS})
+                     for name in COLUMNS if name in header})
     return rows
 
 
@@ -140,6 +146,8 @@ def validate(rows: list[dict | None]) -> tuple[list[dict], list[RowProblem]]:
         if row["urgency_default"] not in Urgency.values:
             bad("urgency_default", f"{row['urgency_default']!r} is not one of "
                                    f"{', '.join(Urgency.values)}")
+        if "public" in row and row["public"].strip().lower() not in FLAG_VALUES:
+            bad("public", f"{row['public']!r} is not 1 or 0")
         limits = {}
         for column in URGENCY_COLUMNS:
             parsed = parse_limit(row[column])
@@ -171,6 +179,10 @@ def import_taxonomy(rows: list[dict | None], *, source: str = "", models=None) -
         Category, TimeLimit = models
     created = updated = 0
     majors: dict[str, object] = {}
+    # the flag of the public feed, when the file has the column (and, in the migration that
+    # first loads the taxonomy, before the field exists, never)
+    with_flag = any(f.name == "public" for f in Category._meta.get_fields())
+    public_majors: dict[str, bool] = {}
     for row in good:
         major = majors.get(row["major_code"])
         if major is None:
@@ -178,13 +190,18 @@ def import_taxonomy(rows: list[dict | None], *, source: str = "", models=None) -
                 code=row["major_code"], defaults={"name": row["major_name"], "kind": row["kind"],
                                                   "parent": None})
             majors[row["major_code"]] = major
+        defaults = {
+            "name": row["name"], "parent": major, "kind": row["kind"],
+            "filing_condition": row["filing_condition"],
+            "closing_condition": row["closing_condition"],
+            "default_tier": row["default_tier"], "department_kind": row["department"],
+            "default_urgency": row["urgency_default"]}
+        if with_flag and "public" in row:
+            defaults["public"] = FLAG_VALUES[row["public"].strip().lower()]
+            public_majors[row["major_code"]] = (public_majors.get(row["major_code"], False)
+                                                or defaults["public"])
         category, was_created = Category.objects.update_or_create(
-            code=row["code"], defaults={
-                "name": row["name"], "parent": major, "kind": row["kind"],
-                "filing_condition": row["filing_condition"],
-                "closing_condition": row["closing_condition"],
-                "default_tier": row["default_tier"], "department_kind": row["department"],
-                "default_urgency": row["urgency_default"]})
+            code=row["code"], defaults=defaults)
         created += was_created
         updated += not was_created
         for column, urgency in URGENCY_COLUMNS.items():
@@ -192,6 +209,8 @@ def import_taxonomy(rows: list[dict | None], *, source: str = "", models=None) -
             TimeLimit.objects.update_or_create(
                 category=category, step=Step.HANDLE, urgency=urgency,
                 defaults={"amount": amount, "unit": unit})
+    for code, public in public_majors.items():  # a 大类 is public when one of its 小类 is
+        Category.objects.filter(code=code, parent=None).update(public=public)
     return {"created": created, "updated": updated}
 
 
@@ -222,7 +241,8 @@ def export_rows() -> list[list[str]]:
         rows.append([c.parent.code, c.parent.name, c.kind, c.code, c.name, c.filing_condition,
                      c.closing_condition, c.default_tier, c.department_kind, c.default_urgency,
                      limits.get((c.pk, Urgency.NORMAL), ""), limits.get((c.pk, Urgency.URGENT), ""),
-                     limits.get((c.pk, Urgency.CRITICAL), "")])
+                     limits.get((c.pk, Urgency.CRITICAL), ""),
+                     "1" if c.public and c.parent.public else "0"])
     return rows
 
 

@@ -3,9 +3,10 @@
 Everything here returns plain dicts and lists in the specification's field order; the views
 render them as JSON or XML. Errors are ``Open311Error`` (HTTP status + descriptions).
 
-Reading is public, so what leaves here never carries personal data: no reporter name, phone or
-e-mail, no staff names, and phone numbers, e-mail addresses and ID-card numbers written inside
-free text are masked.
+Reading is public, so what leaves here never carries personal data: only cases that residents
+reported themselves or through the hotline, in types marked public (``Category.public``), with
+the position rounded; no reporter name, phone or e-mail, no staff names or notes, and phone
+numbers, e-mail addresses and ID-card numbers written inside free text are masked.
 """
 
 from __future__ import annotations
@@ -54,9 +55,6 @@ PRIVATE = frozenset({"1112", "1207", "1210", "1606", "1805", "1806", "1807", "18
 INTERNAL_ACTIONS = frozenset({Action.INSTRUCT, Action.SUPERVISE, Action.SUPERVISION_REPLY,
                               Action.EXTENSION_REQUEST, Action.EXTENSION_REFUSE,
                               Action.DUPLICATE_FLAG, Action.OVERDUE})
-# the entries whose note is public: the result, and why a request ended
-PUBLIC_NOTE_ACTIONS = frozenset({Action.FEEDBACK, Action.CLOSE, Action.SELF_HANDLE,
-                                 Action.REJECT, Action.VOID})
 ENDING_ACTIONS = (Action.CLOSE, Action.SELF_HANDLE, Action.REJECT, Action.VOID, Action.MERGE)
 
 
@@ -374,8 +372,16 @@ def _reporter_name(first: str, last: str) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
-def _client_ref(client: ApiClient, ref: str) -> str:
-    return "o311:" + hashlib.sha256(f"{client.pk}:{ref}".encode()).hexdigest()[:40]
+def _owner(client: ApiClient) -> str:
+    return f"open311:{client.pk}"
+
+
+def _client_ref(key: str) -> str:
+    """The ref handed to the case loop for an idempotency key (which may be longer than a
+    ref): the loop binds it to the client with a keyed hash (``bound_client_ref``), so the
+    same key from another client, or a guessed hotline ticket number sent through another
+    channel, never finds this client's case."""
+    return key if len(key) <= 64 else hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_request(*, client: ApiClient, data, idempotency_key: str = "",
@@ -429,17 +435,16 @@ def create_request(*, client: ApiClient, data, idempotency_key: str = "",
         description = f"{description}\n\n{block}" if description else block
     if not description:
         raise Open311Error(400, _("description is required: describe the problem."))
-    client_ref = _client_ref(client, idempotency_key) if idempotency_key else ""
+    client_ref = _client_ref(idempotency_key) if idempotency_key else ""
     try:
         with transaction.atomic():
-            before = Case.objects.filter(client_ref=client_ref).exists() if client_ref else False
             case = case_services.report(
                 actor=None, category=category, description=description, source=client.source,
                 lon=where.get("lon"), lat=where.get("lat"), grid_code=where["grid_code"],
                 address=where["address"], reporter_name=reporter_name,
                 reporter_phone=fields["phone"], actor_label=client.name, client_ref=client_ref,
-                now=now)
-            created = not before
+                client_owner=_owner(client), now=now)
+            created = not case.replayed
             if created:
                 ServiceRequest.objects.create(
                     case=case, client=client, attributes=answers, email=fields["email"],
@@ -451,7 +456,8 @@ def create_request(*, client: ApiClient, data, idempotency_key: str = "",
     except case_services.CaseError as exc:
         raise Open311Error(400, exc.message) from None
     except IntegrityError:  # the same idempotency key, sent twice at the same moment
-        case = Case.objects.filter(client_ref=client_ref).first() if client_ref else None
+        case = Case.objects.filter(client_ref=case_services.bound_client_ref(
+            _owner(client), client_ref)).first() if client_ref else None
         if case is None:
             raise
         created = False
@@ -467,19 +473,34 @@ def create_request(*, client: ApiClient, data, idempotency_key: str = "",
 # --- reading requests -----------------------------------------------------------------------------
 
 
+# the channels whose reports are published: what residents sent themselves, directly or
+# through the hotline; never a grid worker's patrol, a sensor, a camera or an inspector
+PUBLIC_SOURCES = (Source.RESIDENT, Source.HOTLINE)
+
+
+def coordinate_precision() -> int:
+    """Decimals of the published lat/long: WANGGE["OPEN311_COORDINATE_PRECISION"], 3 by
+    default (about 110 m north–south, 100 m east–west here)."""
+    return max(0, min(6, int(settings.WANGGE.get("OPEN311_COORDINATE_PRECISION", 3))))
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, coordinate_precision())
+
+
 def public_cases():
+    """The cases the feed publishes: reported by residents or the hotline, in a 小类 marked
+    public whose 大类 is public too (``Category.public``), and not in the private list."""
     private = private_codes()
     last_event = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
-    ending = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=ENDING_ACTIONS).order_by(
-        "-id")
-    return (Case.objects.exclude(category__code__in=private)
+    return (Case.objects.filter(source__in=PUBLIC_SOURCES, category__public=True,
+                                category__parent__public=True)
+            .exclude(category__code__in=private)
             .exclude(category__parent__code__in=private)
             .select_related("category", "category__parent", "grid", "grid__parent",
                             "tier_area", "holder_department", "duplicate_of", "open311")
             .annotate(last_event_at=Coalesce(Subquery(last_event.values("at")[:1]),
-                                             "reported_at"),
-                      ending_action=Subquery(ending.values("action")[:1]),
-                      ending_note=Subquery(ending.values("note")[:1])))
+                                             "reported_at")))
 
 
 def _split(raw: str | None) -> list[str]:
@@ -602,14 +623,21 @@ def open_or_closed(status: str) -> str:
     return "closed" if status in FINAL_STATUSES else "open"
 
 
+def public_master(case: Case) -> str | None:
+    """The number of the case a merged one joined, when that case is published too."""
+    if not case.duplicate_of_id:
+        return None
+    if not public_cases().filter(pk=case.duplicate_of_id).exists():
+        return None
+    return case.duplicate_of.number
+
+
 def status_notes(case: Case) -> str:
-    if case.status == Status.MERGED and case.duplicate_of_id:
-        return _("Duplicate of service request %(id)s.") % {"id": case.duplicate_of.number}
-    if case.status in FINAL_STATUSES:
-        note = getattr(case, "ending_note", None) or ""
-        if not note and case.status == Status.CLOSED:
-            note = case.resolution
-        return redact(note) or Status(case.status).label
+    """A generic text of the status: never a note written by staff (closing notes, reasons
+    for not filing, resolutions name people and places)."""
+    master = public_master(case) if case.status == Status.MERGED else None
+    if master:
+        return _("Duplicate of service request %(id)s.") % {"id": master}
     if case.status == Status.PARKED and case.parked_until:
         return _("Planned as a longer-term job, to be done by %(date)s.") % {
             "date": case.parked_until.isoformat()}
@@ -629,8 +657,7 @@ def _note(event: CaseEvent) -> dict:
     if event.action == Action.DISPATCH and event.to_department_id:
         summary = _("Dispatched to %(unit)s") % {"unit": event.to_department.name}
     elif event.action == Action.MERGE:
-        summary = _("Merged into service request %(id)s") % {
-            "id": (event.data or {}).get("master", "")}
+        summary = str(Action(event.action).label)
     kind = "activity"
     if event.action == Action.REPORT:
         kind = "opened"
@@ -640,8 +667,7 @@ def _note(event: CaseEvent) -> dict:
         "datetime": iso(event.at),
         "summary": summary,
         "type": kind,
-        "description": redact(event.note) if event.action in PUBLIC_NOTE_ACTIONS and
-        event.note else None,
+        "description": None,  # staff notes are internal
     }
 
 
@@ -665,8 +691,8 @@ def request_item(case: Case, notice: NoticeCache, *, extensions: bool = False) -
         "address": case.address or place,
         "address_id": case.grid_code,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": _rounded(case.lat),
+        "long": _rounded(case.lon),
         "media_url": (sent.media_url if sent else "") or None,
     }
     if extensions:
@@ -674,8 +700,7 @@ def request_item(case: Case, notice: NoticeCache, *, extensions: bool = False) -
             "channel": case.source,
             "channel_name": str(Source(case.source).label),
             "duplicate": case.duplicate_of_id is not None,
-            "parent_service_request_id": case.duplicate_of.number if case.duplicate_of_id
-            else None,
+            "parent_service_request_id": public_master(case),
         }
         item["notes"] = [_note(e) for e in getattr(case, "public_events", [])]
     return item

@@ -12,6 +12,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -74,6 +75,10 @@ def endpoint(*methods: str):
                 root, body, status, *headers = view(request, fmt, **kwargs)
             except Open311Error as error:
                 response = render_error(fmt, error)
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+                response = render_error(fmt, Open311Error(413, _(
+                    "The request is too large: a description has at most %(limit)d "
+                    "characters.") % {"limit": services.MAX_DESCRIPTION}))
             else:
                 response = render(fmt, root, body, status)
                 for name, value in (headers[0] if headers else {}).items():

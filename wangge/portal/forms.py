@@ -4,6 +4,8 @@ import math
 import re
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases.choices import Satisfaction
@@ -13,6 +15,32 @@ NUMBER_RE = re.compile(r"^\d{8,20}$")
 CLIENT_REF_RE = re.compile(r"^[0-9a-f]{32}$")
 CRS_CHOICES = [("wgs84", "WGS-84"), ("gcj02", "GCJ-02"), ("bd09", "BD-09")]
 MAX_PHOTOS = 3
+FIELDS_BYTES = 1024 * 1024  # room for the text fields of a report, beside its photos
+
+
+def max_report_bytes() -> int:
+    """The largest body a resident's report may have: three photos of the upload limit and the
+    text fields. Larger bodies are refused before they are read."""
+    return MAX_PHOTOS * int(settings.WANGGE.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)) \
+        + FIELDS_BYTES
+
+
+def check_photos(files) -> str | None:
+    """What is wrong with a resident's photos (at most three, each a real image within the
+    upload limit), or None."""
+    from wangge.cases.services import CaseError
+    from wangge.cases.uploads import check_upload
+
+    if len(files) > MAX_PHOTOS:
+        return gettext("Send at most %(count)d photos.") % {"count": MAX_PHOTOS}
+    for upload in files:
+        try:
+            content_type = check_upload(upload)
+        except CaseError as exc:
+            return exc.message
+        if not content_type.startswith("image/"):
+            return gettext("%(name)s is not a photo.") % {"name": upload.name}
+    return None
 
 
 def normalise_mobile(value: str) -> str:

@@ -28,11 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wangge.cases import services
 from wangge.cases.choices import Source, Status
 from wangge.cases.models import Case
-from wangge.cases.uploads import check_upload
 from wangge.core import ratelimit
 from wangge.portal import public
 from wangge.portal.categories import common, grouped, resident_categories
-from wangge.portal.forms import MAX_PHOTOS, LookupForm, RateForm, ReportForm
+from wangge.portal.forms import MAX_PHOTOS, LookupForm, RateForm, ReportForm, check_photos
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 
@@ -64,6 +63,15 @@ def limited(request, wait: int, *, json_answer: bool = False):
                           {"minutes": max(1, (wait + 59) // 60)}, status=429)
     response["Retry-After"] = str(wait)
     return response
+
+
+def browser_of(request) -> str:
+    """The resident's browser, as the owner of the refs of its report forms: its CSRF secret
+    (a random cookie set when the form was shown, and required to send it), so that a form
+    sent again finds its case, and the same ref from another browser is another report.
+    Empty when the request has no such cookie."""
+    secret = request.META.get("CSRF_COOKIE") or ""
+    return f"portal:{secret}" if secret else ""
 
 
 def _case_by_token(token: str) -> Case | None:
@@ -120,19 +128,6 @@ def outside_message() -> str:
              "inside the outlined area, or call the 12345 hotline.")
 
 
-def _check_photos(files) -> str | None:
-    if len(files) > MAX_PHOTOS:
-        return _("Send at most %(count)d photos.") % {"count": MAX_PHOTOS}
-    for upload in files:
-        try:
-            content_type = check_upload(upload)
-        except services.CaseError as exc:
-            return exc.message
-        if not content_type.startswith("image/"):
-            return _("%(name)s is not a photo.") % {"name": upload.name}
-    return None
-
-
 def _float(value):
     try:
         number = float(value)
@@ -167,7 +162,7 @@ def report(request):
             return render(request, "portal/received.html")
         form = ReportForm(request.POST, categories=categories)
         photos = request.FILES.getlist("photos")
-        photo_error = _check_photos(photos)
+        photo_error = check_photos(photos)
         if form.is_valid() and photo_error is None:
             data = form.cleaned_data
             try:
@@ -177,14 +172,19 @@ def report(request):
                     crs=data["crs"] or "wgs84", grid_code=data["grid"] if data["lon"] is None
                     else "", address=data["address"], reporter_name=data["name"],
                     reporter_phone=data["phone"], photos=photos,
-                    client_ref=f"portal-{data['client_ref']}" if data["client_ref"] else "")
+                    client_ref=data["client_ref"],
+                    client_owner=browser_of(request) or "portal")
             except services.CaseError as exc:
                 if exc.code == "outside_jurisdiction":
                     form.add_error(None, outside_message())
                 else:
                     form.add_error(None, exc.message)
             else:
-                ratelimit.hit("report", who)
+                if case.replayed and not browser_of(request):
+                    # sent again by a client we cannot tell apart from others: not its link
+                    return render(request, "portal/received.html")
+                if not case.replayed:
+                    ratelimit.hit("report", who)
                 return redirect("portal:done", token=case.tracking_token)
         status = 400
         values = {k: form.data.get(k, "") for k in ("lon", "lat", "crs", "grid")}

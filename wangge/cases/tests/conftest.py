@@ -96,5 +96,8 @@ class Api:
 
 @pytest.fixture
 def apis(live_server, people):
+    from django.core.cache import cache
+
+    cache.clear()  # anonymous reports are rate-limited per address (the cache is per process)
     return {name: Api(live_server.url, user) for name, user in people.items()
             if name != "departments"} | {"anonymous": Api(live_server.url)}
