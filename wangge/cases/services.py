@@ -448,7 +448,6 @@ def initial_tier(category: Category, source: str, urgency: str) -> str:
     return max(tier, Tier.COMMUNITY, key=TIER_ORDER.index)
 
 
-@transaction.atomic
 def bound_client_ref(owner: str, ref: str) -> str:
     """The stored form of a client's ref: HMAC-SHA256 (a key derived from the lookup key) of
     the owner and the ref. The same ref sent by another user, Open311 client or browser is
@@ -460,6 +459,7 @@ def bound_client_ref(owner: str, ref: str) -> str:
     return hmac.new(key, f"{owner}:{ref}".encode(), hashlib.sha256).hexdigest()
 
 
+@transaction.atomic
 def report(*, actor, category: Category | str, description: str, source: str,
            lon=None, lat=None, crs: str = "wgs84", grid_code: str = "", address: str = "",
            urgency: str | None = None, reporter_name: str = "", reporter_phone: str = "",
@@ -470,23 +470,23 @@ def report(*, actor, category: Category | str, description: str, source: str,
 
     ``client_ref`` is the reporting device's id for this report (a UUID): sending the same
     report again returns the case made the first time, so an offline queue never reports twice.
-    """
     A ref belongs to whoever sent it: a logged-in user, or ``client_owner`` (an Open311
     client, a resident's browser) for reports without one; the same ref from someone else is
     another report (``bound_client_ref``). The case returned for a ref already used has
     ``replayed`` set, so that callers answer it with no more than its number.
+    """
     now = now or timezone.now()
     client_ref = (client_ref or "").strip()
     if client_ref:
         if len(client_ref) > 64:
             raise CaseError(_("client_ref is longer than 64 characters."), "invalid_client_ref")
-        existing = Case.objects.filter(client_ref=client_ref).first()
         if actor is not None and actor.is_authenticated:
             client_owner = f"user:{actor.pk}"
         client_ref = bound_client_ref(client_owner or "anonymous", client_ref)
+        existing = Case.objects.filter(client_ref=client_ref).first()
         if existing is not None:
-            return existing
             existing.replayed = True
+            return existing
     if isinstance(category, str):
         category = Category.objects.filter(code=category).select_related("parent").first()
         if category is None:
@@ -525,8 +525,8 @@ def report(*, actor, category: Category | str, description: str, source: str,
         report_date=timezone.localdate(now), reported_at=now, status=Status.REPORTED,
         client_ref=client_ref,
     )
-    label = actor_label or (str(actor) if staff else (reporter_name or _("Resident")))
     case.replayed = False
+    label = actor_label or (str(actor) if staff else (reporter_name or _("Resident")))
     if self_handled:
         case.status = Status.CLOSED
         case.self_handled = True
