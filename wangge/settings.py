@@ -262,6 +262,10 @@ WANGGE = {
     # traffic light: a step turns yellow past this share of its time limit
     "DEADLINE_WARN_SHARE": env_float("DEADLINE_WARN_SHARE", 0.7, minimum=0.05),
     "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024),
+    # photos are re-encoded (wangge/cases/uploads.py); EXIF (GPS, camera serial) dropped unless
+    # this is off; larger images than UPLOAD_MAX_PIXELS are refused (decompression bombs)
+    "UPLOAD_STRIP_METADATA": env_bool("UPLOAD_STRIP_METADATA", True),
+    "UPLOAD_MAX_PIXELS": env_int("UPLOAD_MAX_PIXELS", 40_000_000, minimum=1_000_000),
 }
 
 LOGGING = {

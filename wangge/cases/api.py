@@ -525,7 +525,7 @@ def proposal(request, number: str):
 @router.post("/cases/{number}/attachments", response={201: list[AttachmentOut]},
              summary="Upload photos or files for a later action (feedback, verification)")
 def upload(request, number: str, files: File[list[UploadedFile]], kind: Form[str] = "after"):
-    from wangge.cases.uploads import check_upload
+    from wangge.cases.uploads import check_upload, clean_file
 
     case = _case(request, number)
     if not (services.is_holder(request.user, case) or services.can_verify(request.user, case)):
@@ -535,8 +535,9 @@ def upload(request, number: str, files: File[list[UploadedFile]], kind: Form[str
     saved = []
     for upload_file in files:
         content_type = check_upload(upload_file)
-        saved.append(Attachment.objects.create(case=case, kind=kind, file=upload_file,
-                                               content_type=content_type, size=upload_file.size,
+        stored = clean_file(upload_file)  # re-encoded or checked
+        saved.append(Attachment.objects.create(case=case, kind=kind, file=stored,
+                                               content_type=content_type, size=stored.size,
                                                uploaded_by=request.user))
     return 201, [{"id": a.pk, "kind": a.kind, "content_type": a.content_type, "size": a.size,
                   "url": attachment_url(a)} for a in saved]

@@ -323,7 +323,7 @@ def _save(case: Case) -> None:
 def _attach(case: Case, event: CaseEvent, files, kind: str, actor,
             existing=()) -> list[Attachment]:
     """Store uploaded files for the event, and bind attachments uploaded before to it."""
-    from wangge.cases.uploads import check_upload
+    from wangge.cases.uploads import check_upload, clean_file
 
     saved = []
     for attachment in existing or []:
@@ -332,9 +332,10 @@ def _attach(case: Case, event: CaseEvent, files, kind: str, actor,
         saved.append(attachment)
     for upload in files or []:
         content_type = check_upload(upload)
+        stored = clean_file(upload)  # re-encoded or checked: never the bytes as they came
         saved.append(Attachment.objects.create(
-            case=case, event=event, kind=kind, file=upload, content_type=content_type,
-            size=upload.size, uploaded_by=actor if actor is not None and actor.pk else None))
+            case=case, event=event, kind=kind, file=stored, content_type=content_type,
+            size=stored.size, uploaded_by=actor if actor is not None and actor.pk else None))
     return saved
 
 
