@@ -79,5 +79,5 @@ def answer_mfa(page, device: TOTPDevice) -> None:
     if "/account/verify/" not in page.url:
         raise AssertionError(f"expected the code page, got {page.url}")
     page.fill("#id_code", code_for(device))
-    page.click("button[type=submit]")
+    page.click("main form button.primary")
     page.wait_for_load_state("networkidle")

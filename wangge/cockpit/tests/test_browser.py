@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from wangge.accounts.testing import answer_mfa, give_totp
 from wangge.cockpit.tests.conftest import XIMEI
 
 pytestmark = [pytest.mark.browser,
@@ -18,7 +19,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def test_a_leader_watches_the_county_and_drills_into_a_township(browser, live_server,
                                                                 cases_set, make_user,
                                                                 territory, tmp_path):
-    make_user("boss", "leader", territory["350583000000"], display_name="区领导")
+    boss = make_user("boss", "leader", territory["350583000000"], display_name="区领导")
+    device = give_totp(boss)  # leaders log in with a second factor
     page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -30,6 +32,7 @@ def test_a_leader_watches_the_county_and_drills_into_a_township(browser, live_se
     page.fill("#id_password", "Secret-pass-123")
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    answer_mfa(page, device)
     page.goto(f"{live_server.url}/cockpit/")
     page.wait_for_selector("#cockpit[data-state=ready]")
     page.wait_for_selector("#ck-map[data-state=ready]")

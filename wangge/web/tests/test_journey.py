@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from wangge.accounts.testing import answer_mfa, give_totp
 from wangge.cases.tests.conftest import GRID, GRID_POINT, png_bytes
 
 pytestmark = [pytest.mark.browser,
@@ -58,7 +59,9 @@ def test_the_four_faces_play_the_closed_loop(browser, live_server, people, tmp_p
     # the leader's cockpit before anything happened
     leader = context(browser, {"width": 1920, "height": 1080}).new_page()
     leader.on("pageerror", lambda exc: errors.append(f"cockpit: {exc}"))
+    device = give_totp(people["leader"])  # leaders log in with a second factor
     log_in(leader, base, "leader", "/cockpit/")
+    answer_mfa(leader, device)
     before = cockpit_kpis(leader, base)
     assert before == {"today_reports": "0", "open": "0"}
 
