@@ -26,7 +26,7 @@ class CodeForm(forms.Form):
     """A 6-digit code of the authenticator app, or one of the recovery codes."""
 
     code = forms.CharField(
-        label=_("Code"), max_length=32, strip=True,
+        label=_("One-time code"), max_length=32, strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
                                       "inputmode": "text", "spellcheck": "false",
                                       "autocapitalize": "characters"}))

@@ -7,7 +7,8 @@ In this order, a session of a logged-in user is sent to
    administrator, or older than PASSWORD_MAX_AGE_DAYS);
 3. enrolment (/account/mfa/) when the account must have two-factor login and has none.
 
-Pages are redirected there; API and htmx calls get 403 with a JSON reason. Logging out, the
+Pages are redirected there (htmx requests through HX-Redirect); API calls get 403 with a
+JSON reason. Logging out, the
 language switch and static files stay open. Tests that log in with ``force_login`` use
 ``wangge.accounts.testing`` (see there) to mark the session verified.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -65,9 +66,13 @@ class LoginGateMiddleware:
             "password": _("Change your password first."),
             "enrol": _("Set up two-factor login first."),
         }[step]
-        if path.startswith("/api/") or request.headers.get("HX-Request"):
+        if path.startswith("/api/"):
             return JsonResponse({"code": f"login_{step}", "message": message,
                                  "location": target}, status=403)
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(message, content_type="text/plain; charset=utf-8")
+            response["HX-Redirect"] = target
+            return response
         if request.method == "GET" and path not in (reverse("login"), "/"):
             target += "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(target)
