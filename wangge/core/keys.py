@@ -222,24 +222,35 @@ def after_migrate(sender, using, **kwargs) -> None:
 
 def retire(connection, key_id: str) -> int:
     """Forgets a data key no value uses any more; returns how many fingerprints were removed.
-    Refuses for the current key and while any ``*_enc`` field still holds a value under it."""
-    from django.apps import apps
-
+    Refuses for the current key and while any encrypted column (``EncryptedTextField`` or
+    ``*_enc``) still holds a value under it."""
     current_ids = [k for k, _ in parse_data_keys(getattr(settings, "WANGGE_DATA_KEYS", ""))]
     if current_ids and key_id == current_ids[0]:
         raise ImproperlyConfigured(f"{key_id!r} is the current data key (the first of "
                                    "DATA_KEYS); it cannot be retired")
-    prefix = f"v1:{key_id}:"
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if field.name.endswith("_enc") and field.get_internal_type() in ("TextField",
-                                                                            "CharField"):
-                queryset = model._default_manager.using(connection.alias)
-                if queryset.filter(**{f"{field.name}__startswith": prefix}).exists():
-                    raise ImproperlyConfigured(
-                        f"{model._meta.label}.{field.name} still holds values encrypted with "
-                        f"{key_id!r}: run `wangge rotate-data-keys` first")
+    qn = connection.ops.quote_name
+    pattern = f"v1:{key_id}:%"
+    with connection.cursor() as cursor:
+        for model, field in _encrypted_columns():
+            cursor.execute(f"SELECT 1 FROM {qn(model._meta.db_table)} "  # noqa: S608
+                           f"WHERE {qn(field.column)} LIKE %s LIMIT 1", [pattern])
+            if cursor.fetchone():
+                raise ImproperlyConfigured(
+                    f"{model._meta.label}.{field.name} still holds values encrypted with "
+                    f"{key_id!r}: run `wangge rotate-data-keys` first")
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(connection)} WHERE name = %s",  # noqa: S608
                        [DATA_PREFIX + key_id])
         return cursor.rowcount
+
+
+def _encrypted_columns():
+    """Every column that holds encrypted values: the ``EncryptedTextField``s and the people's
+    ``*_enc`` text columns."""
+    from django.apps import apps
+
+    from wangge.core.encrypted import EncryptedTextField
+
+    return [(model, field) for model in apps.get_models() for field in model._meta.concrete_fields
+            if isinstance(field, EncryptedTextField)
+            or (field.name.endswith("_enc") and field.get_internal_type() == "TextField")]
