@@ -76,3 +76,15 @@ def tile_sources(url: str) -> list[str]:
     if port and "{" not in port:
         source += f":{port}"
     return [source]
+
+
+def refuse_demo(command: str) -> None:
+    """The demo commands stop here in production mode: the demo's accounts share one published
+    password and its residents are made up."""
+    from django.conf import settings
+    from django.core.management.base import CommandError
+
+    if getattr(settings, "PRODUCTION", False):
+        raise CommandError(f"{command} refuses to run in production mode (WANGGE_PRODUCTION=1): "
+                           "the demo's accounts share one published password and its data is "
+                           "made up")

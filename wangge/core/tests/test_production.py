@@ -114,3 +114,16 @@ def test_the_proxy_header_and_the_tile_hosts():
         "https://*.is.autonavi.com"]
     assert tile_sources("http://tiles.intranet:8080/{z}/{x}/{y}.png") == [
         "http://tiles.intranet:8080"]
+
+
+@pytest.mark.parametrize("command", ["load-demo", "demo-data"])
+def test_the_demo_commands_refuse_to_run_in_production(tmp_path, command):
+    env = {"DJANGO_SETTINGS_MODULE": "wangge.settings", "WANGGE_VAR_DIR": str(tmp_path / "var"),
+           "PATH": "/usr/bin:/bin", **GOOD, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+           "ALLOW_SQLITE_IN_PRODUCTION": "1"}
+    result = subprocess.run([sys.executable, "-m", "wangge.cli", command], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"{command} refuses to run in production mode (WANGGE_PRODUCTION=1)" in \
+        result.stderr
+    assert "Traceback" not in result.stderr

@@ -52,6 +52,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=350583)
 
     def handle(self, *args, seed, scale=None, **options):
+        from wangge.core.production import refuse_demo
+
+        refuse_demo("demo-data")
         counts = dict(DEFAULTS, **(SCALES[scale] if scale else {}))
         counts.update({k: options[k] for k in DEFAULTS if options.get(k) is not None})
         if options.get("devices") is not None and options.get("cameras") is None:

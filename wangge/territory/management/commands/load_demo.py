@@ -24,6 +24,9 @@ class Command(BaseCommand):
                             help="demo cases to play through the services (default 240)")
 
     def handle(self, *args, seed, cases=240, **options):
+        from wangge.core.production import refuse_demo
+
+        refuse_demo("load-demo")
         started = time.monotonic()
         with transaction.atomic():
             has_county = Area.objects.filter(code=DEMO_COUNTY).exists()
