@@ -128,8 +128,18 @@ class UserAdmin(AdminSetPasswordMixin, ScopedChoicesMixin, BaseUserAdmin):
     def has_module_permission(self, request):
         return may_manage_accounts(request.user)
 
+    @staticmethod
+    def _picking(request) -> bool:
+        """An autocomplete for a form elsewhere (a grid's staff in the territory admin)."""
+        match = getattr(request, "resolver_match", None)
+        return match is not None and match.url_name == "autocomplete"
+
     def has_view_permission(self, request, obj=None):
-        return may_manage_accounts(request.user)
+        if may_manage_accounts(request.user):
+            return True
+        # staff allowed to view accounts may pick one of their jurisdiction in another form
+        # (names only: the accounts pages stay closed to them)
+        return self._picking(request) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return is_system_admin(request.user)
@@ -141,8 +151,10 @@ class UserAdmin(AdminSetPasswordMixin, ScopedChoicesMixin, BaseUserAdmin):
         return is_system_admin(request.user)
 
     def get_queryset(self, request):
-        return manageable_users(request.user, super().get_queryset(request)).select_related(
-            "jurisdiction")
+        queryset = super().get_queryset(request)
+        if self._picking(request):
+            return visible_users(request.user, queryset)
+        return manageable_users(request.user, queryset).select_related("jurisdiction")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
