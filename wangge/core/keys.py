@@ -254,3 +254,20 @@ def _encrypted_columns():
     return [(model, field) for model in apps.get_models() for field in model._meta.concrete_fields
             if isinstance(field, EncryptedTextField)
             or (field.name.endswith("_enc") and field.get_internal_type() == "TextField")]
+
+
+def check_at_start(alias: str = "default") -> None:
+    """The check when a web server loads the application (wangge/wsgi.py: gunicorn, runserver),
+    so that wrong keys stop it before it serves anything. A database that cannot be reached yet
+    is left to the first request, which checks on its connection."""
+    from django.db import DatabaseError, connections
+
+    connection = connections[alias]
+    try:
+        connection.ensure_connection()
+    except KeyMismatch:
+        raise
+    except DatabaseError:
+        return
+    finally:
+        connection.close()  # not carried into forked workers
