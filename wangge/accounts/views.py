@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from wangge.accounts import mfa
-from wangge.accounts.backends import clear_failures, count_failure
+from wangge.accounts.backends import clear_failures, count_failure, is_locked
 from wangge.accounts.forms import (
     CodeForm,
     ConfirmPasswordForm,
@@ -129,6 +129,9 @@ def verify(request):
     context = {"form": form, "next": target}
     if request.method != "POST":
         return render(request, template, context)
+    if is_locked(user):  # locked meanwhile (wrong passwords elsewhere): the login is over
+        auth_logout(request)
+        return redirect("login")
     wait = retry_after("login", client_ip(request))
     if wait is not None:
         record(Event.MFA_FAILED, actor=user, request=request, outcome=Outcome.DENIED,
@@ -210,10 +213,16 @@ def mfa_disable(request):
                                   "off."))
         return redirect("account:home")
     form = ConfirmPasswordForm(user, request.POST or None)
+    if request.method == "POST":
+        wait = retry_after("login", client_ip(request))
+        if wait is not None:
+            return _throttled(request, "accounts/mfa_disable.html", {"form": form}, wait)
     if request.method == "POST" and form.is_valid():
         mfa.disable(user, actor=user, request=request, reason="by_owner")
         messages.success(request, _("Two-factor login is off."))
         return redirect("account:home")
+    if form.errors:
+        hit("login", client_ip(request))
     return render(request, "accounts/mfa_disable.html", {"form": form},
                   status=400 if form.errors else 200)
 
@@ -226,15 +235,21 @@ def password_change(request):
     user = request.user
     reason = password_change_reason(user)
     form = OwnPasswordChangeForm(user, request.POST or None)
+    context = {"form": form, "reason": reason, "next": _next(request, "account:home")}
+    template = "accounts/password_change.html"
+    if request.method == "POST":
+        wait = retry_after("login", client_ip(request))
+        if wait is not None:
+            return _throttled(request, template, context, wait)
     if request.method == "POST" and form.is_valid():
         change_own_password(request, user, form.cleaned_data["new_password1"],
                             reason=reason or "self_service")
         update_session_auth_hash(request, user)
         messages.success(request, _("Your password was changed."))
         return redirect(_next(request, "account:home"))
-    return render(request, "accounts/password_change.html", {
-        "form": form, "reason": reason, "next": _next(request, "account:home"),
-    }, status=400 if form.errors else 200)
+    if "old_password" in form.errors:  # guessing the password of an open session
+        hit("login", client_ip(request))
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @never_cache

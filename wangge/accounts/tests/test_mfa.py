@@ -224,3 +224,25 @@ def test_reset_mfa_command(leader):
     assert not TOTPDevice.objects.filter(user=leader).exists()
     [event] = events("mfa_disabled")
     assert event.actor_id is None and event.object_id == str(leader.pk)
+
+
+def test_an_unfinished_login_sends_htmx_requests_to_the_code_page(client, leader):
+    give_totp(leader)
+    log_in(client, "boss")
+    response = client.get("/cases/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("account:verify")
+
+
+def test_an_account_locked_meanwhile_ends_the_unfinished_login(client, leader):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    device = give_totp(leader)
+    log_in(client, "boss")
+    User.objects.filter(pk=leader.pk).update(
+        locked_until=timezone.now() + dt.timedelta(minutes=10))
+    response = client.post(reverse("account:verify"), {"code": code_for(device)})
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert "_auth_user_id" not in client.session

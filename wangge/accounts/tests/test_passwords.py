@@ -167,3 +167,12 @@ def test_changepassword_command_forces_a_change(users, monkeypatch):
     user = User.objects.get(username="ximei")
     assert user.must_change_password and user.check_password("Console-set-2026")
     assert AuditEvent.objects.get(event="password_reset_by_admin").detail["via"] == "command"
+
+
+def test_guessing_the_old_password_of_an_open_session_is_throttled(client, users, settings):
+    settings.WANGGE = {**settings.WANGGE, "PORTAL_RATE_LIMITS": {"login": (2, 600)}}
+    log_in(client)
+    for guess in ("Guess-one-2026", "Guess-two-2026"):
+        assert change(client, "Harbour-lights-42", old=guess).status_code == 400
+    assert change(client, "Harbour-lights-42").status_code == 429
+    assert User.objects.get(username="ximei").check_password(OLD)
