@@ -108,14 +108,16 @@ class RevealOut(Schema):
 
 
 def _row(person: Person, user) -> dict:
-    see_sensitive = services.can_view_sensitive_tags(user)
+    # the sensitive tags are decrypted only for those who may see them
+    tags = (services.tags_of(person) if services.can_view_sensitive_tags(user)
+            else [t for t in person.tags.all() if not t.sensitive])
     return {
         "id": person.pk, "name": person.name, "kind": person.kind,
         "kind_label": str(person.get_kind_display()), "id_number": services.masked_id(person),
         "phone": services.masked_phone(person), "sex": person.sex, "age": person.age,
         "area_code": person.area.code, "area_name": person.area.name,
         "address": person.address,
-        "tags": sorted(t.name for t in person.tags.all() if see_sensitive or not t.sensitive),
+        "tags": sorted(t.name for t in tags),
         "updated_at": person.updated_at,
     }
 
@@ -148,7 +150,7 @@ def list_people(request, filters: Query[PersonFilter]):
     people = within(people, request.user, filters.area, "area__prefix")
     if filters.tag:
         tag = visible_tags(request.user).filter(name=filters.tag).first()
-        people = people.filter(tags=tag).distinct() if tag else people.none()
+        people = services.with_tag(people, tag)
     if filters.id_number or filters.phone:
         people = services.exact_lookup(request.user, people, id_number=filters.id_number,
                                        phone=filters.phone, reason=filters.reason,

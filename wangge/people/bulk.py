@@ -49,7 +49,17 @@ from wangge.people.importer import (
     TAG_SPLIT,
     PeopleImportError,
 )
-from wangge.people.models import ID_ASSOCIATED, PHONE_ASSOCIATED, Kind, Person, PersonChange, Tag
+from wangge.people.models import (
+    CHANGE_SENSITIVE_ASSOCIATED,
+    ID_ASSOCIATED,
+    PHONE_ASSOCIATED,
+    SENSITIVE_TAGS_ASSOCIATED,
+    Kind,
+    Person,
+    PersonChange,
+    SensitiveTagLink,
+    Tag,
+)
 from wangge.territory.models import Area
 
 CHUNK = 20_000
@@ -129,7 +139,8 @@ def _header(reader, columns: list[str], required: list[str],
 
 
 def _values(record: list[str], index: list[tuple[str, int]], absent: list[str]) -> dict | None:
-    """A CSV record as a dict of the columns (stripped); None for a blank record."""
+    """A CSV record as a dict of the columns (stripped, the quote an export put before a
+    formula character taken off); None for a blank record."""
     if not any(cell.strip() for cell in record):
         return None
     width = len(record)
@@ -469,9 +480,12 @@ def _select_where(sql: str, column: str, keys: list) -> list[tuple]:
 
 # --- people -------------------------------------------------------------------------------------
 PERSON_INSERT = ["name", "kind", "id_number_enc", "id_hash", "birth_date", "sex", "phone_enc",
-                 "phone_hash", "area_id", "address", "created_at", "updated_at"]
+                 "phone_hash", "area_id", "address", "sensitive_tags_enc", "created_at",
+                 "updated_at"]
 PERSON_COPY = ["id", "created_at", "updated_at", *PERSON_INSERT[:-2]]
-CHANGE_INSERT = ["person_id", "actor_id", "at", "action", "source", "before", "after"]
+CHANGE_INSERT = ["person_id", "actor_id", "at", "action", "source", "before", "after",
+                 "sensitive_enc"]
+LINK_INSERT = ["person_id", "token"]
 
 
 class _PeopleContext:
@@ -483,6 +497,8 @@ class _PeopleContext:
         self.area_of = _area_checks(self.areas, actor)
         self.tags = {t.name: t for t in Tag.objects.all()}
         self.tags_by_pk = {t.pk: t for t in self.tags.values()}
+        # the keyed hash standing for each sensitive tag (wangge/people/models.py)
+        self.tokens = {t.pk: services.tag_token(t) for t in self.tags.values() if t.sensitive}
         self.sees_sensitive = services.can_view_sensitive_tags(actor)
         self.seen: dict[int, int] = {}  # ID number (as an int, X → 10) → its first row
         self.id_number = _IdChecker()
@@ -508,11 +524,13 @@ class _PeopleContext:
 # A valid row of people, checked and sealed (by a worker), as the writer needs it: a plain
 # tuple (fast to pickle) of these fields. NEW is the new record (PostgreSQL: its COPY line
 # without the id and the times; elsewhere the values of PERSON_INSERT[:-2]); CREATED the
-# history's snapshot of the new record (JSON; COPY text on PostgreSQL).
+# history's snapshot of the new record (JSON without the sensitive tags; COPY text on
+# PostgreSQL) and CREATED_SENSITIVE its sensitive tags, sealed ("" for none).
 CHECKED = ("row", "id_hash", "name", "kind", "phone_hash", "phone_enc", "area_id", "address",
-           "tag_ids", "masked_id", "masked_phone", "new", "created")
-ROW, HASH, TAG_IDS, MASKED_ID, NEW, CREATED = (CHECKED.index(name) for name in (
-    "row", "id_hash", "tag_ids", "masked_id", "new", "created"))
+           "tag_ids", "masked_id", "masked_phone", "new", "created", "created_sensitive")
+ROW, HASH, TAG_IDS, MASKED_ID, NEW, CREATED, CREATED_SENSITIVE = (
+    CHECKED.index(name) for name in ("row", "id_hash", "tag_ids", "masked_id", "new",
+                                     "created", "created_sensitive"))
 
 
 def _number_key(number: str) -> int:
@@ -593,12 +611,26 @@ def _json_names(names: list[str]) -> str:
 
 def _created_json(name: str, kind: str, masked_id: str, masked_phone: str, area_code: str,
                   address: str, tags) -> str:
-    """json.dumps(_snapshot(…)) of a new record, written out (the same text, faster)."""
+    """json.dumps(_snapshot(…)) of a new record without its sensitive tags (they are stored
+    encrypted beside it: PersonChange.sensitive_enc), written out (the same text, faster)."""
     return (f'{{"name": {_json_string(name)}, "kind": {_json_string(kind)}, '
             f'"id_number": "{masked_id}", "phone": "{masked_phone}", '
             f'"area": {_json_string(area_code)}, "address": {_json_string(address)}, '
-            f'"tags": {_json_names([t.name for t in tags if not t.sensitive])}, '
-            f'"sensitive_tags": {_json_names([t.name for t in tags if t.sensitive])}}}')
+            f'"tags": {_json_names([t.name for t in tags if not t.sensitive])}}}')
+
+
+def _sealed_sensitive(ctx: _PeopleContext, tags) -> tuple[str, str]:
+    """A new record's sensitive tags, sealed: the person's list of ids and the history's
+    names ("" and "" when it has none)."""
+    from wangge.people.models import split_sensitive
+
+    ids = [t.pk for t in tags if t.sensitive]
+    if not ids:
+        return "", ""
+    names = sorted(t.name for t in tags if t.sensitive)
+    _b, _a, change = split_sensitive(None, {"sensitive_tags": names})
+    return (ctx.sealer.seal(services.sensitive_text(ids), SENSITIVE_TAGS_ASSOCIATED.encode()),
+            ctx.sealer.seal(change, CHANGE_SENSITIVE_ASSOCIATED.encode()))
 
 
 def _prepare(ctx: _PeopleContext, good: list[dict]) -> list[tuple]:
@@ -637,20 +669,22 @@ def _prepare(ctx: _PeopleContext, good: list[dict]) -> list[tuple]:
         sex = "M" if int(number[16]) % 2 else "F"
         created = _created_json(name, kind, masked_id, masked_phone, values["area_code"],
                                 address, tags)
+        sensitive, created_sensitive = _sealed_sensitive(ctx, tags) if tags else ("", "")
         if copy:
             new = "\t".join((copy_escape(name), kind, id_enc, id_hash, birth, sex, phone_enc,
-                             phone_hash, str(area_id), copy_escape(address)))
+                             phone_hash, str(area_id), copy_escape(address), sensitive))
             created = created.replace("\\", "\\\\")  # JSON (ASCII): no tabs or line breaks
         else:
             new = (name, kind, id_enc, id_hash, birth, sex, phone_enc, phone_hash, area_id,
-                   address)
+                   address, sensitive)
         if empty:  # nothing to compare with: only what a new record needs (less to pickle)
             checked.append((values["row"], id_hash, None, None, None, None, None, None,
-                            tuple(t.pk for t in tags), None, None, new, created))
+                            tuple(t.pk for t in tags), None, None, new, created,
+                            created_sensitive))
         else:
             checked.append((values["row"], id_hash, name, kind, phone_hash, phone_enc,
                             area_id, address, tuple(t.pk for t in tags), masked_id,
-                            masked_phone, new, created))
+                            masked_phone, new, created, created_sensitive))
     return checked
 
 
@@ -661,12 +695,13 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
     person_table = Person._meta.db_table
     through = Person.tags.through._meta.db_table
     change_table = PersonChange._meta.db_table
+    link_table = SensitiveTagLink._meta.db_table
     qn = connection.ops.quote_name
     existing = {}
     if not ctx.empty:  # (an import into an empty table finds only new people)
         existing = {row[1]: row for row in _select_where(
             f"SELECT id, id_hash, name, kind, phone_hash, phone_enc, area_id, "  # noqa: S608
-            f"address FROM {qn(person_table)} WHERE {{where}}",
+            f"address, sensitive_tags_enc FROM {qn(person_table)} WHERE {{where}}",
             "id_hash", [checked[HASH] for checked in good])}
     visible: set[int] | None = None
     if ctx.actor is not None and existing:
@@ -682,11 +717,19 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
                 f"SELECT person_id, tag_id FROM {qn(through)} WHERE {{where}}",  # noqa: S608
                 "person_id", [row[0] for row in existing.values()]):
             old_tags.setdefault(person_id, []).append(ctx.tags_by_pk[tag_id])
+        for row in existing.values():
+            if row[8]:  # the sensitive tags, decrypted
+                ids = services.sensitive_ids(crypto.decrypt(
+                    row[8], associated=SENSITIVE_TAGS_ASSOCIATED))
+                old_tags.setdefault(row[0], []).extend(
+                    ctx.tags_by_pk[i] for i in ids if i in ctx.tags_by_pk)
     now = timezone.now()
     stamp = _stamp(now)
     actor_id = ctx.actor.pk if ctx.actor is not None else None
     tags_by_pk, area_codes = ctx.tags_by_pk, ctx.area_codes
-    new, updates, changes, tag_adds, tag_drops = [], [], [], [], []
+    new, updates, changes, tag_adds, tag_drops, link_adds, link_drops = [], [], [], [], [], \
+        [], []
+    tokens = ctx.tokens
     unchanged = 0
     for checked in good:
         old = existing.get(checked[HASH]) if existing else None
@@ -694,9 +737,9 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
             new.append(checked)
             continue
         (row, _hash, name, kind, phone_hash, phone_enc, area_id, address, tag_ids, masked_id,
-         masked_phone, _new, _created) = checked
+         masked_phone, _new, _created, _created_sensitive) = checked
         pk, _hash, old_name, old_kind, old_phone_hash, old_phone_enc, old_area_id, \
-            old_address = old
+            old_address, old_sensitive = old
         if visible is not None and pk not in visible:
             problems.append(RowProblem(row, "id_number", "this ID number is already "
                                        "registered in another jurisdiction"))
@@ -715,14 +758,20 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
         if before == after:
             unchanged += 1
             continue
-        updates.append((name, kind, old_phone_enc if same_phone else phone_enc, phone_hash,
-                        area_id, address, stamp, pk))
         old_ids = {t.pk for t in tags_before}
         new_ids = {t.pk for t in tags_after}
-        tag_adds += [(pk, tag_id) for tag_id in new_ids - old_ids]
-        tag_drops += [(pk, tag_id) for tag_id in old_ids - new_ids]
-        changes.append((pk, actor_id, stamp, PersonChange.Action.UPDATED.value, source,
-                        _json(before), _json(after)))
+        secret_before = {t.pk for t in tags_before if t.sensitive}
+        secret_after = {t.pk for t in tags_after if t.sensitive}
+        sealed = old_sensitive if secret_after == secret_before else ctx.sealer.seal(
+            services.sensitive_text(secret_after), SENSITIVE_TAGS_ASSOCIATED.encode())
+        updates.append((name, kind, old_phone_enc if same_phone else phone_enc, phone_hash,
+                        area_id, address, sealed, stamp, pk))
+        tag_adds += [(pk, tag_id) for tag_id in new_ids - old_ids - secret_after]
+        tag_drops += [(pk, tag_id) for tag_id in old_ids - new_ids - secret_before]
+        link_adds += [(pk, tokens[tag_id]) for tag_id in secret_after - secret_before]
+        link_drops += [(pk, tokens[tag_id]) for tag_id in secret_before - secret_after]
+        changes.append(_change_row(ctx, pk, actor_id, stamp, PersonChange.Action.UPDATED.value,
+                                   source, before, after))
     new.sort(key=itemgetter(HASH))  # fewer index pages touched at a time
     created_action = PersonChange.Action.CREATED.value
     if new and ctx.copy:  # the ids from the sequence: no reading back
@@ -732,10 +781,15 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
                                                for pk, checked in zip(pks, new, strict=True)])
         head = (f"\t{copy_value(actor_id)}\t{at}\t{created_action}\t{copy_escape(source)}"
                 f"\t{NULL}\t")
-        copy_lines(change_table, CHANGE_INSERT, [f"{pk}{head}{checked[CREATED]}\n"
-                                                 for pk, checked in zip(pks, new, strict=True)])
-        tag_adds += [(pk, tag_id) for pk, checked in zip(pks, new, strict=True)
-                     for tag_id in checked[TAG_IDS]]
+        copy_lines(change_table, CHANGE_INSERT, [
+            f"{pk}{head}{checked[CREATED]}\t{checked[CREATED_SENSITIVE]}\n"
+            for pk, checked in zip(pks, new, strict=True)])
+        for pk, checked in zip(pks, new, strict=True):
+            for tag_id in checked[TAG_IDS]:
+                if tag_id in tokens:
+                    link_adds.append((pk, tokens[tag_id]))
+                else:
+                    tag_adds.append((pk, tag_id))
     elif new:
         rows = [(*checked[NEW], stamp, stamp) for checked in new]
         if connection.vendor == "sqlite":
@@ -747,22 +801,42 @@ def _write_people(ctx: _PeopleContext, good: list[tuple], problems: list[RowProb
                 "id_hash", [checked[HASH] for checked in new])}
         for checked in new:
             pk = ids[checked[HASH]]
-            tag_adds += [(pk, tag_id) for tag_id in checked[TAG_IDS]]
+            for tag_id in checked[TAG_IDS]:
+                if tag_id in tokens:
+                    link_adds.append((pk, tokens[tag_id]))
+                else:
+                    tag_adds.append((pk, tag_id))
             changes.append((pk, actor_id, stamp, created_action, source, None,
-                            checked[CREATED]))
+                            checked[CREATED], checked[CREATED_SENSITIVE]))
     if updates:
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {qn(person_table)} SET name = %s, kind = %s, phone_enc = %s, "  # noqa: S608
-                f"phone_hash = %s, area_id = %s, address = %s, updated_at = %s WHERE id = %s",
+                f"phone_hash = %s, area_id = %s, address = %s, sensitive_tags_enc = %s, "
+                f"updated_at = %s WHERE id = %s",
                 updates)
     if tag_drops:
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {qn(through)} "  # noqa: S608
                                f"WHERE person_id = %s AND tag_id = %s", tag_drops)
+    if link_drops:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {qn(link_table)} "  # noqa: S608
+                               f"WHERE person_id = %s AND token = %s", link_drops)
     insert_rows(through, ["person_id", "tag_id"], tag_adds)
+    insert_rows(link_table, LINK_INSERT, link_adds)
     insert_rows(change_table, CHANGE_INSERT, changes)
     return {"created": len(new), "updated": len(updates), "unchanged": unchanged}
+
+
+def _change_row(ctx: _PeopleContext, pk: int, actor_id, stamp, action: str, source: str,
+                before: dict | None, after: dict) -> tuple:
+    """A history row (CHANGE_INSERT) with the snapshots' sensitive tags sealed apart."""
+    from wangge.people.models import split_sensitive
+
+    before, after, text = split_sensitive(before, after)
+    sealed = ctx.sealer.seal(text, CHANGE_SENSITIVE_ASSOCIATED.encode()) if text else ""
+    return (pk, actor_id, stamp, action, source, _json(before), _json(after), sealed)
 
 
 _FORK_CONTEXT = None  # the context of the import, inherited by the forked workers
@@ -884,7 +958,7 @@ def _import_people(blocks: Iterable, *, actor=None, skip_bad_rows: bool = False,
     problems: list[RowProblem] = []
     totals = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
     tables = [Person._meta.db_table, PersonChange._meta.db_table,
-              Person.tags.through._meta.db_table]
+              Person.tags.through._meta.db_table, SensitiveTagLink._meta.db_table]
     rebuild: list[str] = []
 
     def consume(result):

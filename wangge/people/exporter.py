@@ -44,7 +44,7 @@ def filtered(user, params: dict) -> tuple:
     if params.get("tag"):
         tag = visible_tags(user).filter(pk=params["tag"]).first() \
             if str(params["tag"]).isdigit() else None
-        people = people.filter(tags=tag).distinct() if tag else people.none()
+        people = services.with_tag(people, tag)
     return people, problem
 
 
@@ -54,21 +54,29 @@ def rows(queryset, ctx: Context) -> Iterator[list]:
     id_number_of = crypto.decrypter(associated=ID_ASSOCIATED)
     phone_of = crypto.decrypter(associated=PHONE_ASSOCIATED)
     tags = dict(visible_tags(ctx.actor).values_list("pk", "name"))
+    sensitive = services.can_view_sensitive_tags(ctx.actor)  # else not even decrypted
     through = Person.tags.through
     people = queryset.order_by("area__code", "pk").values_list(
         "pk", "name", "kind", "id_number_enc", "phone_enc", "area__code", "address")
+    if sensitive:  # decrypted as they are read (wangge/core/encrypted.py)
+        people = people.values_list(
+            "pk", "name", "kind", "id_number_enc", "phone_enc", "area__code", "address",
+            "sensitive_tags_enc")
     for chunk in chunks(people.iterator(chunk_size=CHUNK), CHUNK):
         names: dict[int, list[str]] = {}
         for person_id, tag_id in through.objects.filter(
                 person_id__in=[r[0] for r in chunk], tag_id__in=list(tags)).values_list(
                 "person_id", "tag_id"):
             names.setdefault(person_id, []).append(tags[tag_id])
-        for pk, name, kind, id_enc, phone_enc, area_code, address in chunk:
+        for pk, name, kind, id_enc, phone_enc, area_code, address, *more in chunk:
             number, phone = id_number_of(id_enc), phone_of(phone_enc)
             if not ctx.clear:
                 number, phone = mask(number), mask_phone(phone)
+            own = names.get(pk, [])
+            if more and more[0]:
+                own = own + [tags[i] for i in services.sensitive_ids(more[0]) if i in tags]
             yield [name, number, kind, phone, area_code, address,
-                   TAG_SEPARATOR.join(sorted(names.get(pk, ())))]
+                   TAG_SEPARATOR.join(sorted(own))]
 
 
 PEOPLE = ExportKind(

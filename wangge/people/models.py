@@ -4,6 +4,25 @@ The ID number and the phone are stored only encrypted (``*_enc``, AES-GCM with a
 naming the field, see wangge/core/crypto.py) and as a keyed hash (``*_hash``) to find a record
 by its value. Pages show them masked; the clear ID number goes only to permitted users through
 ``services.reveal_id_number``, which writes an ``AccessLog`` row.
+
+Sensitive tags (every special group — 社区矫正, 社区戒毒, 严重精神障碍 … — and any care group
+marked sensitive) are never linked to a person in clear: whoever reads the database file
+without the keys must not learn who is in which group.
+
+- ``Person.tags`` (the many-to-many table) holds the person's *other* tags only.
+- ``Person.sensitive_tags_enc`` holds the ids of the person's sensitive tags as an encrypted
+  JSON list (wangge/core/encrypted.py; empty when there are none).
+- ``SensitiveTagLink`` rows (person, token) let lists be filtered and counted by tag with an
+  index: ``token`` is HMAC-SHA256 under ``LOOKUP_KEY`` of the tag's id (``services.tag_token``),
+  the same for every person with that tag, and says nothing of the tag without the key. The
+  file shows that a person has some sensitive tags and which people share one, not which.
+- ``PersonChange`` keeps the sensitive tags of its before/after snapshots encrypted too
+  (``sensitive_enc``); loaded records have them back in ``before``/``after`` as
+  ``sensitive_tags``, so the history reads as before.
+
+Always read and write a person's tags through ``services.tags_of`` / ``services.set_tags``
+(filters: ``services.with_tag``); the bulk import writes the same columns itself. A tag whose
+``sensitive`` flag changes has its links moved to the other storage when saved.
 """
 
 from __future__ import annotations
@@ -13,10 +32,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.choices import Role
+from wangge.core.encrypted import EncryptedTextField
 from wangge.core.scope import ScopedManager
 
 ID_ASSOCIATED = "person-id"
 PHONE_ASSOCIATED = "person-phone"
+SENSITIVE_TAGS_ASSOCIATED = "person-sensitive-tags"
+CHANGE_SENSITIVE_ASSOCIATED = "person-change-sensitive-tags"
 
 
 def register_scope(path: str):
@@ -73,7 +95,14 @@ class Tag(models.Model):
     def save(self, *args, **kwargs):
         if self.group == TagGroup.SPECIAL:
             self.sensitive = True
+        was = None
+        if self.pk:
+            was = Tag.objects.filter(pk=self.pk).values_list("sensitive", flat=True).first()
         super().save(*args, **kwargs)
+        if was is not None and was != self.sensitive:
+            from wangge.people.services import move_tag_links
+
+            move_tag_links(self)
 
 
 class Person(models.Model):
@@ -98,8 +127,13 @@ class Person(models.Model):
         related_name="people",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # the tags that are not sensitive (see the module's docstring)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True,
                                   related_name="people")
+    # the ids of the sensitive tags, a JSON list, encrypted ("" when none)
+    sensitive_tags_enc = EncryptedTextField(_("sensitive tags (encrypted)"), blank=True,
+                                            editable=False,
+                                            associated=SENSITIVE_TAGS_ASSOCIATED)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,8 +164,26 @@ class Person(models.Model):
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+class SensitiveTagLink(models.Model):
+    """A person has a sensitive tag: ``token`` is ``services.tag_token(tag)``, a keyed hash of
+    the tag's id (the tag cannot be told from it without ``LOOKUP_KEY``)."""
+
+    person = models.ForeignKey("Person", on_delete=models.CASCADE,
+                               related_name="sensitive_links")
+    token = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "token"],
+                                               name="people_unique_sensitive_link")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.token[:8]}…"
+
+
 class PersonChange(models.Model):
-    """One change to a person: who, when, and the record before and after (masked)."""
+    """One change to a person: who, when, and the record before and after (masked). The
+    sensitive tags of ``before`` and ``after`` are stored encrypted in ``sensitive_enc`` (a
+    JSON object {"before": [...], "after": [...]}) and put back on loading."""
 
     scope_path = "person__area__prefix"
     scope_q = register_scope(scope_path)
@@ -148,6 +200,8 @@ class PersonChange(models.Model):
     source = models.CharField(_("source"), max_length=20, default="web")
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"))
+    sensitive_enc = EncryptedTextField(_("sensitive tags (encrypted)"), blank=True,
+                                       editable=False, associated=CHANGE_SENSITIVE_ASSOCIATED)
 
     objects = ScopedManager()
 
@@ -158,6 +212,52 @@ class PersonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        shown = self.before, self.after
+        self.before, self.after, self.sensitive_enc = split_sensitive(self.before, self.after)
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.before, self.after = shown
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        change = super().from_db(db, field_names, values)
+        if "sensitive_enc" in change.__dict__ and "after" in change.__dict__:
+            change.before, change.after = join_sensitive(change.before, change.after,
+                                                         change.sensitive_enc)
+        return change
+
+
+def split_sensitive(before: dict | None, after: dict | None) -> tuple:
+    """A change's snapshots without their sensitive tags, and those tags as the JSON text to
+    encrypt ("" when there are none)."""
+    import json
+
+    tags = {}
+    parts = []
+    for key, snapshot in (("before", before), ("after", after)):
+        if snapshot is not None and "sensitive_tags" in snapshot:
+            snapshot = {k: v for k, v in snapshot.items() if k != "sensitive_tags"}
+            tags[key] = (before if key == "before" else after)["sensitive_tags"]
+        parts.append(snapshot)
+    text = json.dumps(tags, ensure_ascii=False) if any(tags.values()) else ""
+    return parts[0], parts[1], text
+
+
+def join_sensitive(before: dict | None, after: dict | None, text: str) -> tuple:
+    """The snapshots with their sensitive tags back (an empty list when none were stored)."""
+    import json
+
+    tags = json.loads(text) if text else {}
+    joined = []
+    for key, snapshot in (("before", before), ("after", after)):
+        if isinstance(snapshot, dict):
+            snapshot = {**snapshot, "sensitive_tags": tags.get(
+                key, snapshot.get("sensitive_tags", []))}
+        joined.append(snapshot)
+    return joined[0], joined[1]
 
 
 class AccessLog(models.Model):

@@ -26,6 +26,7 @@ from wangge.people.models import (
     Kind,
     Person,
     PersonChange,
+    SensitiveTagLink,
     Tag,
 )
 from wangge.territory.choices import UNIT_GRID_LEVELS, Level
@@ -134,9 +135,105 @@ def exact_lookup(actor, people, *, id_number: str | None = None, phone: str | No
     return people
 
 
+# --- tags: the sensitive ones encrypted (see the docstring of wangge/people/models.py) --------
+def tag_token(tag) -> str:
+    """The keyed hash that stands for a sensitive tag in ``SensitiveTagLink``."""
+    return crypto.lookup_hash(f"sensitive-tag:{tag.pk if isinstance(tag, Tag) else tag}")
+
+
+def sensitive_ids(text: str) -> list[int]:
+    """The tag ids of a (decrypted) ``sensitive_tags_enc`` value."""
+    import json
+
+    return [int(i) for i in json.loads(text)] if text else []
+
+
+def sensitive_text(tag_ids: Iterable[int]) -> str:
+    """The value of ``sensitive_tags_enc`` for these tag ids ("" for none)."""
+    ids = sorted(set(tag_ids))
+    return "[" + ",".join(map(str, ids)) + "]" if ids else ""
+
+
+def tags_of(person: Person, known: dict[int, Tag] | None = None) -> list[Tag]:
+    """Every tag of a person: the plain ones (prefetched or not) and the sensitive ones
+    (decrypted). ``known``: the tags by id, when many people are shown."""
+    tags = list(person.tags.all())
+    ids = sensitive_ids(person.sensitive_tags_enc)
+    if ids:
+        if known is None:
+            tags += list(Tag.objects.filter(pk__in=ids))
+        else:
+            tags += [known[i] for i in ids if i in known]
+    return sorted(tags, key=lambda t: (t.group, t.name))
+
+
+def set_tags(person: Person, tags: Iterable[Tag]) -> None:
+    """Gives a saved person exactly these tags: the plain ones in ``Person.tags``, the sensitive
+    ones encrypted on the person with their ``SensitiveTagLink`` rows."""
+    tags = list(tags)
+    person.tags.set([t for t in tags if not t.sensitive])
+    text = sensitive_text(t.pk for t in tags if t.sensitive)
+    if text != (person.sensitive_tags_enc or ""):
+        Person.objects.filter(pk=person.pk).update(sensitive_tags_enc=text)
+        person.sensitive_tags_enc = text
+    tokens = {tag_token(t) for t in tags if t.sensitive}
+    stored = set(SensitiveTagLink.objects.filter(person=person).values_list("token", flat=True))
+    if stored - tokens:
+        SensitiveTagLink.objects.filter(person=person, token__in=stored - tokens).delete()
+    SensitiveTagLink.objects.bulk_create(
+        [SensitiveTagLink(person=person, token=t) for t in sorted(tokens - stored)])
+
+
+def with_tag(people, tag: Tag | None):
+    """The people of a queryset who have ``tag`` (none for None)."""
+    if tag is None:
+        return people.none()
+    if tag.sensitive:
+        return people.filter(sensitive_links__token=tag_token(tag))
+    return people.filter(tags=tag).distinct()
+
+
+def count_by_tag(people) -> dict[int, int]:
+    """{tag id: how many of these people have it}, sensitive tags included."""
+    from django.db.models import Count
+
+    counts = dict(Person.tags.through.objects.filter(person__in=people.values("pk"))
+                  .values_list("tag_id").annotate(n=Count("person_id")))
+    tokens = {tag_token(pk): pk for pk in Tag.objects.filter(sensitive=True)
+              .values_list("pk", flat=True)}
+    for token, n in (SensitiveTagLink.objects.filter(person__in=people.values("pk"),
+                                                     token__in=list(tokens))
+                     .values_list("token").annotate(n=Count("person_id"))):
+        counts[tokens[token]] = n
+    return counts
+
+
+def move_tag_links(tag: Tag) -> int:
+    """After a tag's ``sensitive`` flag changed: its links move to the storage that fits
+    (encrypted, or the plain many-to-many table). Returns how many people were touched."""
+    token = tag_token(tag)
+    if tag.sensitive:
+        people = list(Person.objects.filter(tags=tag))
+    else:
+        people = list(Person.objects.filter(sensitive_links__token=token))
+    with transaction.atomic():
+        for person in people:
+            ids = set(sensitive_ids(person.sensitive_tags_enc))
+            if tag.sensitive:
+                person.tags.remove(tag)
+                ids.add(tag.pk)
+                SensitiveTagLink.objects.get_or_create(person=person, token=token)
+            else:
+                ids.discard(tag.pk)
+                SensitiveTagLink.objects.filter(person=person, token=token).delete()
+                person.tags.add(tag)
+            Person.objects.filter(pk=person.pk).update(sensitive_tags_enc=sensitive_text(ids))
+    return len(people)
+
+
 def snapshot(person: Person, tags: Iterable[Tag] | None = None) -> dict:
     """The record as the history keeps it: ID number and phone masked, sensitive tags apart."""
-    tags = list(person.tags.all()) if tags is None else list(tags)
+    tags = tags_of(person) if tags is None else list(tags)
     return {
         "name": person.name,
         "kind": person.kind,
@@ -250,7 +347,7 @@ def register_person(actor, *, name: str, id_number: str, area, kind: str = Kind.
     _set_phone(person, phone)
     tag_list = resolve_tags(tags, actor)
     _save(person)
-    person.tags.set(tag_list)
+    set_tags(person, tag_list)
     PersonChange.objects.create(person=person, actor=actor, source=source,
                                 action=PersonChange.Action.CREATED, before=None,
                                 after=snapshot(person, tag_list))
@@ -271,7 +368,7 @@ def update_person(actor, original: Person, *, source: str = "web", **changes) ->
     if actor is not None and not Person.objects.visible_to(actor).filter(pk=original.pk).exists():
         raise PermissionDenied("this person is outside your jurisdiction")
     person = Person.objects.select_for_update().get(pk=original.pk)
-    old_tags = list(person.tags.all())
+    old_tags = tags_of(person)
     before = snapshot(person, old_tags)
     name = changes.get("name", person.name)
     kind = changes.get("kind", person.kind)
@@ -296,7 +393,7 @@ def update_person(actor, original: Person, *, source: str = "web", **changes) ->
         return False
     _save(person)
     if {t.pk for t in new_tags} != {t.pk for t in old_tags}:
-        person.tags.set(new_tags)
+        set_tags(person, new_tags)
     PersonChange.objects.create(person=person, actor=actor, source=source,
                                 action=PersonChange.Action.UPDATED, before=before, after=after)
     original.refresh_from_db()

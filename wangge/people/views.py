@@ -47,9 +47,11 @@ HISTORY_FIELDS = [("name", _l("Name")), ("kind", _l("Kind")), ("id_number", _l("
 visible_tags = exporter.visible_tags
 
 
-def _shown_tags(person, user) -> list[Tag]:
+def _shown_tags(person, user, known=None) -> list[Tag]:
     see_all = services.can_view_sensitive_tags(user)
-    return [t for t in person.tags.all() if see_all or not t.sensitive]
+    if not see_all:  # the sensitive ones are not even decrypted
+        return [t for t in person.tags.all() if not t.sensitive]
+    return services.tags_of(person, known)
 
 
 @login_required
@@ -58,9 +60,10 @@ def person_list(request):
     people, problem = exporter.filtered(request.user, params)
     people = people.select_related("area").prefetch_related("tags")
     tags = list(visible_tags(request.user))
+    known = {t.pk: t for t in tags}
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     rows = [{"person": p, "id_number": services.masked_id(p), "phone": services.masked_phone(p),
-             "tags": _shown_tags(p, request.user)} for p in page.object_list]
+             "tags": _shown_tags(p, request.user, known)} for p in page.object_list]
     query = urlencode({k: v for k, v in params.items() if v})
     return render(request, "people/list.html", {
         "page": page, "rows": rows, "params": params, "kinds": Kind.choices, "tags": tags,
@@ -231,7 +234,7 @@ def _person_initial(person: Person, user) -> dict:
     see_all = services.can_view_sensitive_tags(user)
     return {"name": person.name, "kind": person.kind, "area": person.area.code,
             "address": person.address, "version": version_of(person),
-            "tags": [t.pk for t in person.tags.all() if see_all or not t.sensitive]}
+            "tags": [t.pk for t in services.tags_of(person) if see_all or not t.sensitive]}
 
 
 def _stale_history(person, version: str, user) -> list[dict]:

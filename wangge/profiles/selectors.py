@@ -100,9 +100,8 @@ def profile(user, area: Area) -> dict:
 
     people = _Counter(Person.objects.all(), "area__prefix", area, n, "kind")
     see_sensitive = people_services.can_view_sensitive_tags(user)
-    tag_rows = (Person.tags.through.objects.filter(person__area__prefix__startswith=area.prefix)
-                .order_by().values("tag_id").annotate(n=Count("pk")))
-    tag_counts = {row["tag_id"]: row["n"] for row in tag_rows}
+    tag_counts = people_services.count_by_tag(
+        Person.objects.filter(area__prefix__startswith=area.prefix))
     tags = [{"label": t.name, "group": t.get_group_display(), "n": tag_counts.get(t.pk, 0),
              "sensitive": t.sensitive}
             for t in Tag.objects.all() if see_sensitive or not t.sensitive]

@@ -138,6 +138,7 @@ def history_counts() -> dict:
 def snapshot(kind) -> list:
     """The records of a kind, with every stored value that an import could change."""
     from wangge.organisations.models import Organisation
+    from wangge.people import services
     from wangge.people.models import Person
     from wangge.places.models import Address, Building, House
     from wangge.things.models import Component
@@ -147,7 +148,7 @@ def snapshot(kind) -> list:
     rows = list(model.objects.order_by("pk").values())
     if kind == "people":
         for row, person in zip(rows, Person.objects.order_by("pk"), strict=True):
-            row["tags"] = sorted(t.name for t in person.tags.all())
+            row["tags"] = sorted(t.name for t in services.tags_of(person))
     return rows
 
 

@@ -45,7 +45,7 @@ def state() -> list[tuple]:
                        services.masked_phone(person), services.id_number_of(person),
                        services.phone_of(person), person.birth_date, person.sex,
                        person.area.code, person.address,
-                       sorted(t.name for t in person.tags.all()), changes))
+                       sorted(t.name for t in services.tags_of(person)), changes))
     return people
 
 
