@@ -434,9 +434,25 @@ def end_residence(actor, residence: Residence, *, until=None, source="web") -> b
 
 def register_resident_by_id_number(actor, *, house, id_number, is_tenant=False, relation="",
                                    source="web") -> Residence:
-    """For the phone page: the person must already be registered in people."""
-    person = people.find_by_id_number(id_number)
+    """For the phone page: the person must already be registered in people, inside the
+    worker's jurisdiction. A lookup by ID number confirms or denies a guessed number, so it goes
+    through ``people.exact_lookup`` (counted against the per-user limit and audited, the reason
+    being this house); a person of another jurisdiction gets the same answer as no one, so the
+    page tells nothing about the rest of the county."""
+    if actor is not None:
+        _check_visible(actor, House, house)
+        try:
+            found = people.exact_lookup(
+                actor, people.Person.objects.visible_to(actor), id_number=id_number,
+                reason=f"register a resident of house {house.pk}")
+        except ValueError as exc:
+            raise ValidationError({"id_number": str(exc).removeprefix("id_number: ")}) from None
+    else:
+        found = people.Person.objects.filter(pk=getattr(
+            people.find_by_id_number(id_number), "pk", None))
+    person = found.first()
     if person is None:
-        raise ValidationError({"id_number": "no registered person has this ID number"})
+        raise ValidationError({"id_number": "no one with this ID number is registered in your "
+                                            "jurisdiction"})
     return register_residence(actor, person=person, house=house, is_tenant=is_tenant,
                               relation=relation, source=source)

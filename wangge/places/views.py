@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from wangge.core import exporting
+from wangge.core import exporting, ratelimit
 from wangge.core.editing import require_editor
 from wangge.core.history import history_entries
 from wangge.core.permissions import can_edit_base_data
@@ -324,11 +324,15 @@ def _phone_action(request, building) -> None:
         messages.error(request, _error_text(exc))
     except PermissionDenied:
         messages.error(request, _("This is outside your jurisdiction."))
+    except ratelimit.RateLimited as limited:
+        messages.error(request, _("Too many lookups by ID number: try again in %(seconds)s "
+                                  "seconds.") % {"seconds": limited.wait})
 
 
 ERROR_TEXTS = {
-    "no registered person has this ID number": _l(
-        "No registered person has this ID number. Register the person first."),
+    "no one with this ID number is registered in your jurisdiction": _l(
+        "No one with this ID number is registered in your jurisdiction. Register the person "
+        "first."),
     "this person is registered in another jurisdiction": _l(
         "This person is registered in another jurisdiction."),
 }

@@ -109,3 +109,33 @@ def test_register_by_id_number(buildings, persons, users):
     with pytest.raises(ValidationError):
         services.register_resident_by_id_number(users["ximei"], house=h,
                                                 id_number="110101199003077777")
+
+
+def test_adding_a_resident_by_id_number_is_no_oracle_for_other_jurisdictions(
+        buildings, persons, users, settings):
+    """溪美 tries the ID number of a 柳城 resident and a number of no one: the same answer;
+    each try is an audited lookup and counts against the per-user limit."""
+    from django.core.cache import cache
+
+    from wangge.audit.models import AuditEvent
+    from wangge.core.ratelimit import RateLimited
+    from wangge.people.services import id_number_of
+
+    cache.clear()
+    settings.WANGGE = {**settings.WANGGE, "PORTAL_RATE_LIMITS": {"people_lookup": (3, 60)}}
+    h = services.create_house(users["ximei"], building=buildings["ximei"], room_no="402")
+    answers = []
+    for number in (id_number_of(persons["wang"]), "110101199003077774"):
+        with pytest.raises(ValidationError) as refused:
+            services.register_resident_by_id_number(users["ximei"], house=h, id_number=number)
+        answers.append(refused.value.message_dict)
+    assert answers[0] == answers[1]
+    lookups = AuditEvent.objects.filter(event="lookup", actor_username="ximei")
+    assert lookups.count() == 2
+    assert all(row.detail["matches"] == 0 for row in lookups)
+    services.register_resident_by_id_number(users["ximei"], house=h,
+                                            id_number=id_number_of(persons["zhang"]))
+    with pytest.raises(RateLimited):
+        services.register_resident_by_id_number(users["ximei"], house=h,
+                                                id_number=id_number_of(persons["li"]))
+    cache.clear()
