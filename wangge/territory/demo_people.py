@@ -30,6 +30,14 @@ LOGINS = [
     ("wanggeyuan", "陈晓东", Role.GRID_WORKER, "350583001001", "溪美社区", False, False),
 ]
 
+# 三权分立: security administration and audit are held by accounts of their own, beside the
+# system administrator ``admin``. Made on a demo database of an older version too.
+SECURITY_LOGINS = [
+    ("anquan", "安全管理员", Role.SECURITY_ADMIN, "350583000000", "南安市网格化服务管理中心", True,
+     False),
+    ("shenji", "审计员", Role.AUDITOR, "350583000000", "南安市网格化服务管理中心", True, False),
+]
+
 
 # department logins → the demo department they handle for
 DEPARTMENT_LOGINS = {"chengguan": "chengguan-350583", "paichusuo": "police-350583001"}
@@ -45,7 +53,7 @@ def create_demo_people(seed: int = 350583) -> dict[str, int]:
     password = make_password(DEMO_PASSWORD)  # hashed once, shared by all demo accounts
     areas = {a.code: a for a in Area.objects.filter(level__lte=Level.VILLAGE)}
     users = []
-    for username, display, role, code, unit, is_staff, is_super in LOGINS:
+    for username, display, role, code, unit, is_staff, is_super in LOGINS + SECURITY_LOGINS:
         users.append(User(username=username, display_name=display, role=role,
                           phone=f"1595950{len(users):04d}",
                           jurisdiction=areas[code], organisation=unit, is_staff=is_staff,
@@ -89,3 +97,17 @@ def create_demo_people(seed: int = 350583) -> dict[str, int]:
         staff.append(GridStaff(grid=grid, user=demo_worker, post=Post.FULL_TIME))
     GridStaff.objects.bulk_create(staff, batch_size=2000)
     return {"users": len(users) + len(new_users), "posts": len(staff)}
+
+
+def ensure_security_logins() -> int:
+    """The 安全管理员 and 审计员 demo logins, when a demo made before them lacks them."""
+    areas = {a.code: a for a in Area.objects.filter(code="350583000000")}
+    made = 0
+    for username, display, role, code, unit, is_staff, is_super in SECURITY_LOGINS:
+        if code not in areas or User.objects.filter(username=username).exists():
+            continue
+        User.objects.create(username=username, display_name=display, role=role,
+                            jurisdiction=areas[code], organisation=unit, is_staff=is_staff,
+                            is_superuser=is_super, password=make_password(DEMO_PASSWORD))
+        made += 1
+    return made

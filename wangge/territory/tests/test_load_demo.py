@@ -63,3 +63,14 @@ def test_partial_demo_accounts_are_refused_without_changes(capsys):
     with pytest.raises(CommandError, match="'admin' is missing but other demo accounts exist"):
         call_command("load_demo")
     assert list(User.objects.values_list("username", flat=True)) == ["leader"]
+
+
+def test_the_security_logins_are_added_to_an_older_demo(capsys):
+    from wangge.accounts.choices import Role
+
+    run(capsys)
+    assert User.objects.get(username="shenji").role == Role.AUDITOR
+    assert User.objects.get(username="anquan").role == Role.SECURITY_ADMIN
+    User.objects.filter(username__in=["shenji", "anquan"]).delete()
+    assert "Added the security administrator and auditor logins" in run(capsys)
+    assert User.objects.filter(username__in=["shenji", "anquan"]).count() == 2

@@ -5,7 +5,13 @@ from django.db import transaction
 
 from wangge.accounts.models import User
 from wangge.territory.demo import build_feature_collection
-from wangge.territory.demo_people import DEMO_PASSWORD, LOGINS, create_demo_people
+from wangge.territory.demo_people import (
+    DEMO_PASSWORD,
+    LOGINS,
+    SECURITY_LOGINS,
+    create_demo_people,
+    ensure_security_logins,
+)
 from wangge.territory.models import Area
 from wangge.territory.services import import_territory
 
@@ -33,11 +39,13 @@ class Command(BaseCommand):
             has_people = User.objects.filter(username=DEMO_ADMIN).exists()
             if has_county and has_people:
                 self.stdout.write("The demo county is already loaded.")
+                if ensure_security_logins():
+                    self.stdout.write("Added the security administrator and auditor logins.")
             else:
                 self._load(seed, has_county, has_people, started)
                 self._units_and_cases(cases)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for username, _display, role, code, unit, *_ in LOGINS:
+        for username, _display, role, code, unit, *_ in LOGINS + SECURITY_LOGINS:
             self.stdout.write(f"  {username:<12} {role.label:<32} {unit} ({code})")
 
     def _units_and_cases(self, cases: int) -> None:
