@@ -8,6 +8,8 @@ read token may only read (GET): anything else is a 403 ``token_read_only``. Erro
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -91,6 +93,9 @@ def invalid(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc):
+    unparsable = _unparsable_body(request, exc)
+    if unparsable is not None:
+        return unparsable
     return _error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
 
 
@@ -169,6 +174,21 @@ def data_error(request, exc):
 @api.exception_handler(RecursionError)
 def too_deep(request, exc):
     return _error(request, 400, "too_deep", "The request body is nested too deeply.")
+
+
+def _unparsable_body(request, exc):
+    """Django Ninja answers a body it cannot parse with a bare 400 'Cannot parse request body';
+    say what was wrong, and where."""
+    cause = exc.__cause__
+    if isinstance(cause, RecursionError):
+        return too_deep(request, cause)
+    if isinstance(cause, json.JSONDecodeError):
+        return _error(request, 400, "bad_json", f"The request body is not valid JSON: "
+                      f"{cause.msg} at line {cause.lineno}, column {cause.colno}.",
+                      line=cause.lineno, column=cause.colno)
+    if isinstance(cause, UnicodeDecodeError):
+        return _error(request, 400, "bad_json", "The request body is not UTF-8 text.")
+    return None
 
 
 @api.exception_handler(RateLimited)

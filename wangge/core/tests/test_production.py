@@ -127,3 +127,55 @@ def test_the_demo_commands_refuse_to_run_in_production(tmp_path, command):
     assert f"{command} refuses to run in production mode (WANGGE_PRODUCTION=1)" in \
         result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_policy_names_the_tile_host(tmp_path):
+    env = {"DJANGO_SETTINGS_MODULE": "wangge.settings", "WANGGE_VAR_DIR": str(tmp_path / "var"),
+           "PATH": "/usr/bin:/bin",
+           "MAP_TILE_URL": "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}"}
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.CONTENT_SECURITY_POLICY)")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "img-src 'self' data: blob: https://*.is.autonavi.com;" in result.stdout
+    assert "script-src 'self';" in result.stdout
+
+
+def test_a_production_server_redirects_to_https_and_sends_hsts(tmp_path):
+    """runserver with the production settings: plain HTTP is sent to HTTPS; a request the TLS
+    proxy marks as HTTPS gets Strict-Transport-Security."""
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"DJANGO_SETTINGS_MODULE": "wangge.settings", "WANGGE_VAR_DIR": str(tmp_path / "var"),
+           "PATH": "/usr/bin:/bin", **GOOD, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+           "ALLOW_SQLITE_IN_PRODUCTION": "1", "ALLOWED_HOSTS": "127.0.0.1",
+           "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto"}
+    server = subprocess.Popen([sys.executable, "-m", "wangge.cli", "runserver", "--noreload",
+                               f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(150):
+            try:
+                plain = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2,
+                                     allow_redirects=False)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert plain.status_code == 301
+        assert plain.headers["Location"] == f"https://127.0.0.1:{port}/healthz"
+        secure = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5,
+                              headers={"X-Forwarded-Proto": "https"}, allow_redirects=False)
+        assert secure.status_code == 200, secure.text[:300]
+        assert secure.headers["Strict-Transport-Security"] == \
+            "max-age=31536000; includeSubDomains"
+        assert "default-src 'self'" in secure.headers["Content-Security-Policy"]
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
