@@ -22,3 +22,16 @@ def can_edit_base_data(user) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or getattr(user, "role", "") in BASE_DATA_EDITORS
+
+
+def can_record_inspection(user) -> bool:
+    """Whether ``user`` may record a safety inspection (安全检查) of an organisation.
+
+    An inspection is part of the organisation's base data, kept by the same people: base-data
+    editors (``can_edit_base_data``: grid workers, street and community staff, system
+    administrators, superusers). The 督察员 (role ``inspector``) is deliberately not among
+    them: they supervise how cases are handled (督办, spot checks of the case loop) and read
+    the registers, but an enterprise's fire or production-safety check is done and signed by
+    the grid or the street. Leaders, command-center operators and department handlers read
+    only. The jurisdiction is checked separately, by the service."""
+    return can_edit_base_data(user)

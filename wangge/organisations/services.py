@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from wangge.core.history import StaleRecord, check_version
 from wangge.core.identifiers import IdentifierError, mask_phone, normalize_uscc
 from wangge.core.models import ChangeAction
+from wangge.core.permissions import can_record_inspection
 from wangge.organisations.models import (
     SMALL_PLACE_KINDS,
     Inspection,
@@ -146,10 +147,14 @@ def record_inspection(actor, organisation: Organisation, *, result: str,
                       source: str = "web") -> Inspection:
     """Record an inspection by ``inspector`` (default: the actor). A result other than "no
     problems" needs the issues found and a follow-up date on or after the inspection. The
-    organisation's history gets a row for it in the same transaction."""
+    organisation's history gets a row for it in the same transaction. Only roles that keep
+    base data may (wangge.core.permissions.can_record_inspection), inside their jurisdiction:
+    PermissionDenied otherwise."""
     if actor is None or not Organisation.objects.visible_to(actor).filter(
             pk=organisation.pk).exists():
         raise PermissionDenied("the organisation lies outside your jurisdiction")
+    if not can_record_inspection(actor):
+        raise PermissionDenied(_("Your role may read inspections but not record them."))
     inspector = inspector or actor
     date = date or dt.date.today()
     errors = {}

@@ -28,7 +28,7 @@ from wangge.core.editing import (
     edit_page,
 )
 from wangge.core.history import history_entries, version_of
-from wangge.core.permissions import can_edit_base_data
+from wangge.core.permissions import can_edit_base_data, can_record_inspection
 from wangge.core.scope import get_scoped_or_404, scoped
 from wangge.organisations import exporter, services
 from wangge.organisations.models import (
@@ -81,6 +81,7 @@ def _detail(request, org, form=None, errors=None, status=200):
         "errors": errors or {},
         "history": history(org.changes.all()),
         "can_edit": can_edit_base_data(request.user),
+        "can_inspect": can_record_inspection(request.user),
     }, status=status)
 
 

@@ -9,7 +9,9 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from wangge.core.permissions import can_edit_base_data
 from wangge.people import services as people
 from wangge.places import address as addressing
 from wangge.places.models import (
@@ -192,7 +194,13 @@ def match_address(actor, text: str, *, source="web", building=None, record=True)
 
 @transaction.atomic
 def decide_match(actor, match: AddressMatch, accept: bool) -> AddressMatch:
+    """Accept (the candidate becomes the building's address when it has none) or reject an
+    address match of the review queue. A decision changes base data: only roles that keep it
+    (wangge.core.permissions.can_edit_base_data), inside their jurisdiction; PermissionDenied
+    otherwise."""
     _check_visible(actor, AddressMatch, match)
+    if not can_edit_base_data(actor):
+        raise PermissionDenied(_("Your role may read the address review but not decide it."))
     match = AddressMatch.objects.select_for_update().get(pk=match.pk)
     if match.state != MatchState.PENDING:
         raise ValidationError({"state": "this match has been decided already"})

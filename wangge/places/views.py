@@ -234,8 +234,9 @@ def review(request):
     qs = scoped(AddressMatch, request.user).filter(state=state).select_related(
         "candidate", "decided_by", "building")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "places/review.html", {"page": page, "state": state,
-                                                  "states": MatchState.choices})
+    return render(request, "places/review.html", {
+        "page": page, "state": state, "states": MatchState.choices,
+        "can_edit": can_edit_base_data(request.user)})
 
 
 @login_required

@@ -112,9 +112,13 @@ def test_import_skips_bad_rows_and_a_reimport_updates(territory):
     assert Organisation.objects.count() == 2
 
 
-def test_inspections(users):
+def test_inspections(users, make_user, territory):
     org = _org(users["ximei"])
     today = dt.date.today()
+    for role in ("leader", "inspector", "operator", "department"):  # they read, not record
+        reader = make_user(f"reader-{role}", role, territory["350583000000"])
+        with pytest.raises(PermissionDenied):
+            services.record_inspection(reader, org, result="passed", date=today)
     passed = services.record_inspection(users["ximei"], org, result="passed", date=today)
     assert passed.inspector == users["ximei"] and passed.recorded_by == users["ximei"]
     with pytest.raises(ValidationError) as info:
@@ -127,7 +131,7 @@ def test_inspections(users):
     with pytest.raises(ValidationError):
         services.record_inspection(users["ximei"], org, result="passed",
                                    date=today + dt.timedelta(1))
-    rectify = services.record_inspection(users["district"], org, result="rectify", date=today,
+    rectify = services.record_inspection(users["ximei"], org, result="rectify", date=today,
                                          issues="灭火器过期",
                                          follow_up_date=today + dt.timedelta(7))
     assert rectify.follow_up_date == today + dt.timedelta(7)
