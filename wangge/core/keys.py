@@ -215,7 +215,13 @@ def after_migrate(sender, using, **kwargs) -> None:
     if getattr(_suspended, "on", False):
         return
     connection = connections[using]
-    if verify(connection) is not None:
+    try:
+        checked = verify(connection) is not None
+    except KeyMismatch:
+        raise
+    except ImproperlyConfigured:
+        return  # malformed keys: nothing to store; every use of the keys says what is wrong
+    if checked:
         with _lock:
             _verified.add(_identity(connection))
 
