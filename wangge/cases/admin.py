@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from wangge.cases.models import Case, CaseEvent, Category, Supervision, TimeLimit
 
@@ -45,6 +46,14 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ["status", "tier", "source", "urgency"]
     search_fields = ["number", "description", "address"]
     inlines = [EventInline]
+    exclude = ["reporter_phone"]  # stored encrypted, shown masked
+    readonly_fields = ["reporter_phone_masked"]
+
+    @admin.display(description=_("reporter phone"))
+    def reporter_phone_masked(self, obj):
+        from wangge.core.identifiers import mask_phone
+
+        return mask_phone(obj.reporter_phone or "") or "—"
 
     def get_queryset(self, request):
         return Case.objects.visible_to(request.user).select_related("category", "grid")

@@ -40,6 +40,11 @@ class EncryptedTextField(models.TextField):
             return value
         return crypto.encrypt(str(value), associated=self.associated)
 
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return super().formfield(**{"widget": forms.TextInput, **kwargs})  # one line of text
+
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return value

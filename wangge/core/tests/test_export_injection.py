@@ -74,6 +74,13 @@ def test_formulas_in_a_csv_export_are_neutralised_and_xlsx_stays_exact(live_serv
     for line in table:
         for cell in line:
             assert not cell.startswith(DANGEROUS), cell  # nothing in the file is a formula
+    # the contact names and phones it holds: the export is in the audit trail
+    from wangge.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(event="export")
+    assert (event.actor_username, event.client_ip, event.detail["kind"], event.detail["rows"],
+            event.detail["channel"], event.detail["format"]) == (
+        "district", "127.0.0.1", "organisations", 1, "web", "csv")
 
     # the CSV imports back to exactly what is stored (the quote taken off again)
     path = tmp_path / "organisations.csv"
