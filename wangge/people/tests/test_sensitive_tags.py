@@ -29,7 +29,7 @@ def person(territory, tags):
 def raw(sql, params=()):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
 
 
 def test_the_sensitive_tag_is_not_linked_in_clear_but_found_and_counted(person, tags):
