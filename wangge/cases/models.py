@@ -42,6 +42,31 @@ def _covers_everything(user) -> bool:
     return user._covers_everything
 
 
+def case_visibility_q(user, prefix: str, path: str = "") -> Q:
+    """Which cases ``user`` sees (``Case.scope_q``), as a filter on a model that reaches its
+    case through ``path`` ("" for the case itself, "case" for a 督办 …): area roles their
+    subtree, department handlers the cases their unit holds or was once given."""
+    field = f"{path}__" if path else ""
+    if getattr(user, "role", None) == Role.DEPARTMENT and user.department_id:
+        touched = CaseEvent.objects.filter(case=OuterRef(path or "pk"),
+                                           to_department_id=user.department_id)
+        return Q(**{f"{field}holder_department_id": user.department_id}) | Q(Exists(touched))
+    if _covers_everything(user):
+        return Q()  # the whole territory: a range over every row only misleads the planner
+    return Q(**{f"{field}grid_code__gte": prefix, f"{field}grid_code__lt": prefix + ":"})
+
+
+def case_scope(path: str = "case"):
+    """``scope_q`` for a model that belongs to a case (through ``path``): visible exactly when
+    its case is, whatever the user's role (a department handler does not see the 督办 or the
+    extension requests of a case held by another unit of its area)."""
+
+    def scope_q(user, prefix):
+        return case_visibility_q(user, prefix, path)
+
+    return staticmethod(scope_q)
+
+
 class Category(models.Model):
     """The taxonomy: 大类 (two-digit code, no parent) and 小类 (four digits, under a 大类)."""
 
@@ -244,13 +269,7 @@ class Case(models.Model):
         """Area roles see their subtree (an index range on the grid code: every descendant's
         code starts with the prefix, and ':' sorts right after '9'); department handlers see
         the cases their unit was given."""
-        if getattr(user, "role", None) == Role.DEPARTMENT and user.department_id:
-            touched = CaseEvent.objects.filter(case=OuterRef("pk"),
-                                               to_department_id=user.department_id)
-            return Q(holder_department_id=user.department_id) | Q(Exists(touched))
-        if _covers_everything(user):
-            return Q()  # the whole territory: a range over every row only misleads the planner
-        return Q(grid_code__gte=prefix, grid_code__lt=prefix + ":")
+        return case_visibility_q(user, prefix)
 
     @property
     def is_open(self) -> bool:
@@ -335,9 +354,11 @@ class Attachment(models.Model):
 
 
 class Supervision(models.Model):
-    """督办: by a person, or by the sweep when a step is overdue (once per step)."""
+    """督办: by a person, or by the sweep when a step is overdue (once per step). Seen by
+    whoever sees its case."""
 
     scope_path = "case__grid__prefix"
+    scope_q = case_scope("case")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervisions")
     level = models.CharField(_("level"), max_length=10, choices=SupervisionLevel.choices,
@@ -380,6 +401,7 @@ class ExtensionRequest(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")  # the step it was for ended first
 
     scope_path = "case__grid__prefix"
+    scope_q = case_scope("case")  # seen by whoever sees its case
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
