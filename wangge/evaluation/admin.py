@@ -33,6 +33,7 @@ class SchemeAdmin(admin.ModelAdmin):
 @admin.register(AreaProfile)
 class AreaProfileAdmin(admin.ModelAdmin):
     list_display = ("area", "population")
+    jurisdiction_path = "area__prefix"  # wangge/core/admin_site.py
     raw_id_fields = ("area",)
     search_fields = ("area__name", "area__code")
 
@@ -56,6 +57,7 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_display = ("scheme", "period_kind", "start", "end", "state", "computed_at")
     list_filter = ("state", "period_kind")
     readonly_fields = [f.name for f in Evaluation._meta.fields]
+    jurisdiction_path = "scheme__area__prefix"  # the area its scheme belongs to
 
     def has_add_permission(self, request):
         return False
@@ -81,6 +83,7 @@ class AppealAdmin(admin.ModelAdmin):
 class AdjustmentAdmin(admin.ModelAdmin):
     list_display = ("result", "points", "reason", "created_by", "created_at")
     readonly_fields = [f.name for f in Adjustment._meta.fields]
+    jurisdiction_path = "result__area__prefix"  # the area of the result it changes
 
     def has_add_permission(self, request):
         return False
@@ -93,6 +96,8 @@ class AdjustmentAdmin(admin.ModelAdmin):
 class LogEntryAdmin(admin.ModelAdmin):
     list_display = ("action", "actor", "at", "evaluation")
     readonly_fields = [f.name for f in LogEntry._meta.fields]
+    # the evaluation's (its scheme's area), or the result's it was about (an appeal)
+    jurisdiction_path = ("evaluation__scheme__area__prefix", "result__area__prefix")
 
     def has_add_permission(self, request):
         return False

@@ -52,6 +52,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     list_display = ["case", "client", "created_at", "device_id", "account_id"]
     list_filter = ["client"]
     search_fields = ["case__number", "device_id", "account_id"]
+    jurisdiction_path = "case__grid__prefix"  # wangge/core/admin_site.py
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
