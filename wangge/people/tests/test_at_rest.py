@@ -79,8 +79,11 @@ print("READ", sorted(t.name for t in services.tags_of(p)), Case.objects.get().re
         assert secret.encode() not in stored  # … the ID number and the phones are not
         assert secret.encode("utf-16-le") not in stored
     # the special group's name is in the file only as the tag itself (its row and the unique
-    # index on the name), never again beside a person (the history, a cache, a log …)
+    # index on the name), never again beside a person (the history, a cache, a log …), nor
+    # in the form JSON gives it (\uXXXX escapes)
+    escaped = json.dumps(SPECIAL)[1:-1]
     assert stored.count(SPECIAL.encode()) <= 2 * len(files)
+    assert escaped.encode() not in stored and escaped.lower().encode() not in stored
 
     # table by table, as someone with the file and no keys reads it
     db = sqlite3.connect(tmp_path / "var" / "wangge.sqlite3")
@@ -97,6 +100,9 @@ print("READ", sorted(t.name for t in services.tags_of(p)), Case.objects.get().re
                                "LIKE ?", [f"%{SPECIAL}%"]).fetchone()[0]
             assert found == (1 if (table, column) == ("people_tag", "name") else 0), (
                 table, column)
+            found = db.execute(f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) '
+                               "LIKE ?", [f"%{escaped}%"]).fetchone()[0]
+            assert found == 0, (table, column)
     # the person's sensitive tags and the history's are ciphertexts …
     (sealed,) = db.execute("SELECT sensitive_tags_enc FROM people_person").fetchone()
     assert sealed.startswith("v1:") and "[" not in sealed
