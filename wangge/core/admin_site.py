@@ -33,7 +33,7 @@ SUPERUSER_ONLY = frozenset({"auth.group"})
 GLOBAL_MODELS = frozenset({
     "auth.group", "audit.auditevent", "cases.category", "cases.timelimit",
     "integrations.platform", "integrations.alarmtypemapping", "integrations.subscription",
-    "integrations.delivery", "jobs.outboxmessage", "open311.apiclient",
+    "jobs.outboxmessage", "open311.apiclient",
     "open311.serviceattribute", "people.tag", "people.exportlog", "workcalendar.workperiod",
     "workcalendar.calendarday",
 })
@@ -42,6 +42,15 @@ GLOBAL_MODELS = frozenset({
 OWN_RULE_MODELS = frozenset({"accounts.user", "accounts.apitoken"})
 # above this many rows a bulk deletion is one audit row listing the ids, not one row each
 PER_ROW_LIMIT = 100
+# the platform's settings kept as data: a change to them through the admin is audited as
+# settings_changed with the fields before and after
+SETTINGS_MODELS = frozenset({
+    "cases.category", "cases.timelimit", "integrations.platform",
+    "integrations.alarmtypemapping", "integrations.subscription", "open311.apiclient",
+    "open311.serviceattribute", "people.tag", "workcalendar.workperiod",
+    "workcalendar.calendarday", "dispatch.responsibilityrule", "dispatch.department",
+    "evaluation.scheme", "evaluation.areaprofile",
+})
 
 
 def _role(user) -> str:
@@ -128,6 +137,21 @@ class SiteRulesMixin:
     def has_delete_permission(self, request, obj=None):
         return not self._site_refuses(request) and super().has_delete_permission(request, obj)
 
+    # --- choices: only what the staff member may see ------------------------------------------
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A record can't be put in another jurisdiction: every foreign key to a scoped model
+        (an area, a grid, a case, a device …) offers, and accepts, only visible rows."""
+        target = db_field.remote_field.model
+        if "queryset" not in kwargs and hasattr(target._default_manager, "visible_to"):
+            kwargs["queryset"] = target._default_manager.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- settings changes are audited ---------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj._meta.label_lower in SETTINGS_MODELS:
+            record_settings_change(request, obj, form, change)
+
     # --- deletions are audited --------------------------------------------------------------
     def delete_model(self, request, obj):
         record_deletion(request, [obj])
@@ -162,6 +186,33 @@ def record_deletion(request, objects, via=None) -> None:
     record(Event.ADMIN_DELETE, request=request, object_type=meta.label_lower,
            object_repr=f"{len(objects)} {meta.verbose_name_plural}",
            ids=[str(o.pk) for o in objects], rows=len(objects), **extra)
+
+
+def record_settings_change(request, obj, form, change) -> None:
+    from wangge.audit.choices import Event
+    from wangge.audit.services import record
+
+    fields = sorted(form.changed_data) if change else sorted(form.fields)
+    before = {name: form.initial.get(name) for name in fields} if change else {}
+    after = {name: form.cleaned_data.get(name) for name in fields if name in form.cleaned_data}
+    record(Event.SETTINGS_CHANGED, request=request, obj=obj,
+           action="changed" if change else "added", fields=fields,
+           before=_plain(before), after=_plain(after))
+
+
+def _plain(values: dict) -> dict:
+    """Form values as JSON: model instances by their pk, querysets and lists by their pks."""
+    plain = {}
+    for name, value in values.items():
+        if hasattr(value, "pk"):
+            value = value.pk
+        elif hasattr(value, "values_list"):
+            value = list(value.values_list("pk", flat=True))
+        elif isinstance(value, list | tuple | set):
+            value = [getattr(item, "pk", item) for item in value]
+        plain[name] = value if isinstance(value, str | int | float | bool | list | None) \
+            else str(value)
+    return plain
 
 
 class AdminSite(admin.AdminSite):

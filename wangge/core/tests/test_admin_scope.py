@@ -85,3 +85,44 @@ def test_a_jurisdiction_path_scopes_a_model_without_a_scoped_manager(cases, staf
     assert events.exists() and {e.case_id for e in events} == {ximei.pk}
     nobody = type(staff)(username="nobody", role=Role.ADMIN, is_staff=True)  # no jurisdiction
     assert not model_admin.get_queryset(request_of(nobody)).exists()
+
+
+def test_foreign_key_choices_in_the_admin_are_the_jurisdictions_only(cases, staff, territory):
+    """A street administrator can't put a record in another street's grid."""
+    from wangge.territory.models import Area
+
+    class DeviceLike(Careless):
+        jurisdiction_path = "case__grid__prefix"
+
+    site = AdminSite(name="scope-test")
+    site.register(CaseEvent, DeviceLike)
+    model_admin = site._registry[CaseEvent]
+    field = model_admin.formfield_for_foreignkey(Case._meta.get_field("grid"),
+                                                 request_of(staff))
+    codes = set(field.queryset.values_list("code", flat=True))
+    assert "350583001001001" in codes and "350583002001001" not in codes
+    assert set(field.queryset) <= set(Area.objects.visible_to(staff))
+
+
+def test_a_settings_change_in_the_admin_is_audited_with_before_and_after(db, make_user):
+    from wangge.audit.models import AuditEvent
+    from wangge.cases.models import Category
+
+    root = make_user("root", Role.ADMIN, None, is_staff=True, is_superuser=True)
+    category = Category.objects.filter(parent__isnull=False).first()
+    site = AdminSite(name="settings-test")
+    site.register(Category, admin.ModelAdmin)
+    model_admin = site._registry[Category]
+    request = request_of(root)
+    form_class = model_admin.get_form(request, category, change=True)
+    initial = form_class(instance=category).initial
+    data = {name: value for name, value in initial.items() if value is not None}
+    data["duplicate_radius_m"] = category.duplicate_radius_m + 25
+    form = form_class(data, instance=category)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+    row = AuditEvent.objects.get(event="settings_changed")
+    assert row.object_type == "cases.category" and row.actor_username == "root"
+    assert "duplicate_radius_m" in row.detail["fields"]
+    assert row.detail["after"]["duplicate_radius_m"] == \
+        row.detail["before"]["duplicate_radius_m"] + 25
