@@ -147,6 +147,35 @@ def test_the_public_pages_break_no_rule_of_the_policy(browser, live_server, terr
     watch.close()
 
 
+def test_the_admin_breaks_no_rule_of_the_policy(browser, live_server, territory):
+    """The admin as a superuser (session made by the test client, two-factor marked
+    answered): index, a list with its filters and actions, an edit form with its widgets."""
+    from urllib.parse import urlparse
+
+    from django.test import Client
+
+    from wangge.accounts.models import User
+
+    admin = User.objects.create_superuser("root", password="Secret-pass-123", role="admin",
+                                          jurisdiction=territory["350583000000"])
+    client = Client()
+    client.force_login(admin)
+    watch = Watch(browser, viewport={"width": 1440, "height": 900})
+    watch.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                                "domain": urlparse(live_server.url).hostname, "path": "/"}])
+    base = live_server.url
+    for path in ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{admin.pk}/change/",
+                 "/admin/accounts/user/add/", "/admin/territory/area/"):
+        watch.visit(base + path, "#content")
+        assert watch.violations() == [], path
+    # the admin's own scripts run: the action checkbox selects every row
+    watch.visit(f"{base}/admin/accounts/user/", "#action-toggle")
+    watch.page.click("#action-toggle")
+    assert watch.page.locator("input.action-select:checked").count() >= 1
+    assert watch.violations() == [] and watch.errors == []
+    watch.close()
+
+
 def test_the_watch_sees_an_inline_handler_blocked(browser, live_server, territory):
     """The control: an inline handler added to a page is blocked and reported, so an empty
     list above means there was none."""
