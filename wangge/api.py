@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
@@ -176,10 +177,25 @@ def too_deep(request, exc):
     return _error(request, 400, "too_deep", "The request body is nested too deeply.")
 
 
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(request, 413, "too_large",
+                  f"The request is larger than the {limit:,} bytes accepted (files aside).")
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request, exc):
+    """Too many fields and the like: Django's refusal, in the API's format."""
+    return _error(request, 400, "bad_request", str(exc))
+
+
 def _unparsable_body(request, exc):
     """Django Ninja answers a body it cannot parse with a bare 400 'Cannot parse request body';
     say what was wrong, and where."""
     cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
+        return too_large(request, cause)
     if isinstance(cause, RecursionError):
         return too_deep(request, cause)
     if isinstance(cause, json.JSONDecodeError):

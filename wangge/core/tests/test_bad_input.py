@@ -120,6 +120,21 @@ def test_a_broken_json_body_says_where(live_server, users):
     assert "line 1, column 14" in response.json()["message"]
 
 
+def test_an_oversized_body_is_a_413_in_the_api_format(live_server, users):
+    api = Api(live_server.url, users["district"])
+    huge = "x" * 3_000_000
+    for response in (
+            api.session.post(f"{live_server.url}/api/v1/people", json={"name": huge},
+                             timeout=60),
+            api.session.post(f"{live_server.url}/api/v1/cases",
+                             data={"description": huge, "category": "0101"}, timeout=60)):
+        assert response.status_code == 413, response.text[:300]
+        assert response.json()["code"] == "too_large"
+    response = api.session.post(f"{live_server.url}/api/v1/cases",
+                                data={f"f{i}": "1" for i in range(1200)}, timeout=60)
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
+
+
 def test_deeply_nested_json_to_every_page_is_never_a_500(live_server, session):
     for path in _plain_routes():
         response = session.post(live_server.url + path, data=DEEP_LIST, timeout=60,
