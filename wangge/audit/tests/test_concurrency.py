@@ -11,7 +11,7 @@ from wangge.audit import services
 from wangge.audit.choices import Event
 from wangge.audit.models import AuditEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_concurrent_writers_keep_the_chain_whole():
