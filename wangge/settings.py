@@ -129,9 +129,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wangge.core.sessions.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "wangge.accounts.middleware.LoginGateMiddleware",  # two-factor, forced password change
-    "wangge.core.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -24,9 +24,10 @@ def log_in(client, username="ximei", password=OLD):
     return response
 
 
-def change(client, new, old=OLD):
+def change(client, new, old=OLD, language="en"):
+    """The change page's answer, in English unless told (the rules' texts are asserted)."""
     return client.post(CHANGE, {"old_password": old, "new_password1": new,
-                                "new_password2": new})
+                                "new_password2": new}, HTTP_ACCEPT_LANGUAGE=language)
 
 
 def errors(response) -> list[str]:
@@ -49,6 +50,12 @@ def test_each_rule_is_refused_with_its_message(client, users, password, says):
     assert response.status_code == 400
     assert any(says in message for message in errors(response)), errors(response)
     assert User.objects.get(username="ximei").check_password(OLD)
+
+
+def test_the_rules_speak_chinese_by_default(client, users):
+    log_in(client)
+    response = change(client, "onlylowercaseletters", language="zh-hans")
+    assert any("四类字符" in message for message in errors(response)), errors(response)
 
 
 def test_a_good_password_is_taken_and_audited(client, users):

@@ -57,11 +57,13 @@ def people(territory, make_user):
 class Api:
     """A real HTTP client for one user (bearer token), raising on unexpected statuses."""
 
-    def __init__(self, base: str, user=None):
+    def __init__(self, base: str, user=None, language: str | None = None):
         from wangge.accounts.services import issue_token
 
         self.base = base.rstrip("/") + "/api/v1"
         self.session = requests.Session()
+        if language:  # the messages asserted are in this language (default: the site's zh-hans)
+            self.session.headers["Accept-Language"] = language
         if user is not None:
             _, key = issue_token(actor=None, user=user, name="test")
             self.session.headers["Authorization"] = f"Bearer {key}"

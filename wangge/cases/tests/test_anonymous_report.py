@@ -38,7 +38,8 @@ def fields(**extra) -> dict:
 
 
 def post(base, files=None, **data):
-    return requests.post(base + "/api/v1/cases", data=data, files=files, timeout=60)
+    return requests.post(base + "/api/v1/cases", data=data, files=files, timeout=60,
+                         headers={"Accept-Language": "en"})
 
 
 def refused(response, status, field=None) -> dict:

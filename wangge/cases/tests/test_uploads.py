@@ -44,7 +44,7 @@ def pdf(body: bytes) -> bytes:
 
 def report(base, user, files, expect):
     """A grid worker's report with ``files`` as its photos, through the API."""
-    api = Api(base, user)
+    api = Api(base, user, language="en")
     return api.call("POST", "/cases", expect, files=files, data={
         "category": "0101", "description": "井盖破损", "lon": LON, "lat": LAT})
 
