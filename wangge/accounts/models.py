@@ -62,6 +62,8 @@ class User(AbstractUser):
     def can_see_area(self, area) -> bool:
         if self.is_superuser:
             return True
+        if self.role in (Role.SECURITY_ADMIN, Role.AUDITOR):  # 三权分立: no territory data
+            return False
         prefix = self.scope_prefix
         return bool(prefix) and area.prefix.startswith(prefix)
 

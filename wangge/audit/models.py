@@ -82,6 +82,9 @@ class ChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
     last_id = models.BigIntegerField(default=0)
+    # HMAC of last_id and last_hash: cutting rows off the end and resetting the head needs
+    # the key
+    seal = models.CharField(max_length=64, blank=True)
 
     class Meta:
         default_permissions = ()
@@ -98,8 +101,12 @@ class Archive(models.Model):
     first_id = models.BigIntegerField()
     last_id = models.BigIntegerField()
     rows = models.PositiveIntegerField()
+    first_prev_hash = models.CharField(max_length=64, default="0" * 64)
     last_hash = models.CharField(max_length=64)
+    # HMAC of the file's body (also in the .sig file beside it)
     signature = models.CharField(max_length=64)
+    # HMAC of this row's fields: an archive row can't be forged to hide deleted rows
+    seal = models.CharField(max_length=64, blank=True)
 
     class Meta:
         default_permissions = ("view",)

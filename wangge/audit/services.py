@@ -106,8 +106,19 @@ def record(event: str, *, actor=None, request=None, obj=None, outcome: str = Out
         row.prev_hash = head.last_hash
         row.row_hash = row_hash(row, head.last_hash)
         row.save()
-        ChainHead.objects.filter(pk=1).update(last_hash=row.row_hash, last_id=row.pk)
+        ChainHead.objects.filter(pk=1).update(last_hash=row.row_hash, last_id=row.pk,
+                                              seal=_seal("head", row.pk, row.row_hash))
     return row
+
+
+def _seal(*parts) -> str:
+    return hmac.new(_key(), "|".join(str(p) for p in parts).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _archive_seal(archive: Archive) -> str:
+    return _seal("archive", archive.first_id, archive.last_id, archive.rows,
+                 archive.first_prev_hash, archive.last_hash, archive.signature)
 
 
 class Broken(Exception):
@@ -118,11 +129,16 @@ class Broken(Exception):
 
 
 def verify(batch: int = 5000) -> int:
-    """Walk the chain oldest first; raise ``Broken`` at the first row that does not fit.
-    Returns the number of rows checked."""
-    archive = Archive.objects.order_by("-last_id").first()
-    expected = archive.last_hash if archive else GENESIS
-    last_id = archive.last_id if archive else 0
+    """Walk the chain oldest first — the archives' sealed records, then the rows — and raise
+    ``Broken`` at the first link that does not fit. Returns the number of rows checked."""
+    expected, last_id = GENESIS, 0
+    for archive in Archive.objects.order_by("first_id"):
+        if not hmac.compare_digest(archive.seal, _archive_seal(archive)):
+            raise Broken(archive.first_id, f"the record of archive {archive.path} was changed "
+                                           "or forged")
+        if archive.first_prev_hash != expected or archive.first_id <= last_id:
+            raise Broken(archive.first_id, "rows before this archive are missing")
+        expected, last_id = archive.last_hash, archive.last_id
     checked = 0
     while True:
         rows = list(AuditEvent.objects.filter(pk__gt=last_id).order_by("pk")[:batch])
@@ -137,8 +153,11 @@ def verify(batch: int = 5000) -> int:
             last_id = row.pk
             checked += 1
     head = ChainHead.objects.filter(pk=1).first()
-    if head is not None and head.last_id and head.last_hash != expected:
-        raise Broken(head.last_id, "rows at the end of the chain were removed")
+    if head is not None and head.last_id:
+        if not hmac.compare_digest(head.seal, _seal("head", head.last_id, head.last_hash)):
+            raise Broken(head.last_id, "the chain's head was changed")
+        if head.last_hash != expected:
+            raise Broken(head.last_id, "rows at the end of the chain were removed")
     return checked
 
 
@@ -155,10 +174,12 @@ def archive(directory: Path, *, now=None) -> Archive | None:
     now = now or timezone.now()
     cutoff = now - timedelta(days=retention_days())
     verify()
-    old = AuditEvent.objects.filter(at__lt=cutoff).order_by("pk")
-    rows = list(old)
-    if not rows:
+    newest_old = (AuditEvent.objects.filter(at__lt=cutoff).order_by("-pk")
+                  .values_list("pk", flat=True).first())
+    if newest_old is None:
         return None
+    # exactly the rows up to the newest old one: what the file holds is what leaves the table
+    rows = list(AuditEvent.objects.filter(pk__lte=newest_old).order_by("pk"))
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"audit-{rows[0].pk}-{rows[-1].pk}.jsonl"
     body = "".join(json.dumps({**as_json(r), "prev_hash": r.prev_hash,
@@ -168,9 +189,11 @@ def archive(directory: Path, *, now=None) -> Archive | None:
     path.write_bytes(body)
     path.with_suffix(".sig").write_text(signature + "\n", encoding="utf-8")
     with transaction.atomic():
-        made = Archive.objects.create(path=str(path), first_id=rows[0].pk,
-                                      last_id=rows[-1].pk, rows=len(rows),
-                                      last_hash=rows[-1].row_hash, signature=signature)
+        made = Archive(path=str(path), first_id=rows[0].pk, last_id=rows[-1].pk,
+                       rows=len(rows), first_prev_hash=rows[0].prev_hash,
+                       last_hash=rows[-1].row_hash, signature=signature)
+        made.seal = _archive_seal(made)
+        made.save()
         AuditEvent.objects.filter(pk__lte=rows[-1].pk)._archive_delete()
     record(Event.ARCHIVED, object_type="audit.archive", object_id=str(made.pk),
            object_repr=path.name, rows=len(rows), first_id=rows[0].pk, last_id=rows[-1].pk)

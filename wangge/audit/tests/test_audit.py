@@ -169,3 +169,36 @@ def test_admin_shows_the_trail_to_auditors_only_and_never_changes_it(make_user, 
     assert client.post(f"/admin/audit/auditevent/{row.pk}/delete/",
                        {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=row.pk, outcome="ok").exists()
+
+
+def test_deleting_the_oldest_rows_behind_a_forged_archive_record_is_found():
+    """Someone who can write to the database deletes the first rows and inserts an archive
+    record that pretends they were archived: without the key its seal can't be made."""
+    rows = _some(5)
+    _raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id <= %s", [rows[2].pk])
+    Archive.objects.create(path="/nowhere.jsonl", first_id=rows[0].pk, last_id=rows[2].pk,
+                           rows=3, first_prev_hash=services.GENESIS,
+                           last_hash=rows[2].row_hash, signature="x" * 64, seal="y" * 64)
+    with pytest.raises(services.Broken, match="forged"):
+        services.verify()
+
+
+def test_cutting_the_last_rows_and_resetting_the_head_is_found():
+    from wangge.audit.models import ChainHead
+
+    rows = _some(4)
+    _raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [rows[-1].pk])
+    ChainHead.objects.filter(pk=1).update(last_id=rows[-2].pk, last_hash=rows[-2].row_hash)
+    with pytest.raises(services.Broken, match="head"):
+        services.verify()
+
+
+def test_two_archives_in_a_row_keep_the_chain(tmp_path, settings):
+    settings.AUDIT_RETENTION_DAYS = 180
+    _some(2)
+    assert services.archive(tmp_path / "a", now=timezone.now() + timedelta(days=200))
+    _some(2)
+    assert services.archive(tmp_path / "b", now=timezone.now() + timedelta(days=400))
+    _some(1)
+    assert services.verify() == 2  # the second 'archived' row + 1 new
+    assert Archive.objects.count() == 2

@@ -103,3 +103,19 @@ def test_the_pages_follow_the_same_rule(client, people, world):
     assert near.status_code == 200 and "近处1栋" in near.text
     buildings = client.get(reverse("places:buildings"))
     assert "近处1栋" in buildings.text and "远处9栋" not in buildings.text
+
+
+@pytest.mark.parametrize("role", ["security_admin", "auditor"])
+def test_the_security_admin_and_the_auditor_read_no_registers_or_cases(
+        live_server, people, world, territory, make_user, role):
+    """三权分立: a county's 安全管理员 or 审计员 sees no resident, case or place (they look
+    after accounts and the audit trail), though the street's own staff see them."""
+    county = make_user(f"x-{role}", role, territory["350583000000"], is_staff=True)
+    api = Api(live_server.url, county)
+    assert api.get("/people")["count"] == 0
+    assert api.get("/cases")["count"] == 0
+    assert api.get("/buildings")["count"] == 0
+    api.get(f"/people/{world['zhang'].pk}", expect=404)
+    api.get(f"/areas/{GRID}", expect=404)
+    street = Api(live_server.url, people["comm"])
+    assert street.get("/people")["count"] >= 2
