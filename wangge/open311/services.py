@@ -128,6 +128,15 @@ def redact(text: str) -> str:
     return EMAIL_RE.sub(r"***@\1", text)
 
 
+def coarse_address(address: str, place: str) -> str:
+    """The public address: the community and grid, and the street of a typed address without
+    its door, building or room numbers (the coordinates are rounded to about 100 m: a
+    resident's exact home must not come back through the address)."""
+    street = re.split(r"[0-9０-９#－-]", redact(address or ""), maxsplit=1)[0]
+    street = street.strip(" ,，、")
+    return " ".join(part for part in (place, street) if part) or place
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """ISO 8601 in local time with its offset, e.g. 2025-03-01T09:30:00+08:00."""
     if value is None:
@@ -688,7 +697,7 @@ def request_item(case: Case, notice: NoticeCache, *, extensions: bool = False) -
         "requested_datetime": iso(case.reported_at),
         "updated_datetime": iso(getattr(case, "last_event_at", None) or case.updated_at),
         "expected_datetime": iso(expected(case)),
-        "address": case.address or place,
+        "address": coarse_address(case.address, place),
         "address_id": case.grid_code,
         "zipcode": None,
         "lat": _rounded(case.lat),

@@ -438,7 +438,7 @@ def test_full_life_cycle(o311, people, key, fmt):
     for name in ("requested_datetime", "updated_datetime", "expected_datetime"):
         assert done[name].endswith("+08:00")
         assert dt.datetime.fromisoformat(done[name])
-    assert done["address"] == "溪美街道滨江路1号"
+    assert done["address"].endswith("溪美街道滨江路") and "1号" not in done["address"]
     assert done["address_id"] == GRID
     assert float(done["lat"]) == pytest.approx(LAT) and float(done["long"]) == pytest.approx(
         LON)

@@ -8,6 +8,8 @@ and no staff names or notes. And a 1 MB description is a 4xx in the Open311 erro
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -89,7 +91,7 @@ def test_internal_and_social_governance_reports_never_leave(o311, people, hotlin
 def test_a_public_report_is_shown_rounded_and_without_staff_or_notes(o311, people, hotline, fmt,
                                                                      settings):
     [sent] = items(o311.post(fmt, **post_fields(
-        hotline, lat=str(EXACT[1]), long=str(EXACT[0]),
+        hotline, lat=str(EXACT[1]), long=str(EXACT[0]), address_string="滨江路18号3栋2单元301",
         description="路口垃圾，联系13812345678")), fmt)
     number = sent["service_request_id"]
     center, cg = people["center"], people["cg"]
@@ -107,6 +109,8 @@ def test_a_public_report_is_shown_rounded_and_without_staff_or_notes(o311, peopl
     assert float(item["lat"]) == 24.851 and float(item["long"]) == 118.051
     assert item["status"] == "closed" and item["status_notes"] == "Closed"
     assert "138****5678" in item["description"]
+    # the address gives the street, never the door, building or room
+    assert "滨江路" in item["address"] and not re.search(r"18号|3栋|301", item["address"])
     text = str(item)
     for secret in STAFF + NOTES + ("张三", "王五", "李四", "赵六", "13911112222", "13812345678",
                                    case.tracking_token, "118.051234", "24.851234"):
