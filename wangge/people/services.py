@@ -336,10 +336,50 @@ def _save(person: Person) -> None:
 
 
 # --- changes ----------------------------------------------------------------------------------
-@transaction.atomic
+def _guard_id_number(actor, raw, person_pk=None) -> None:
+    """Setting an ID number tells whether someone already has it ("already registered …"),
+    so a user who types ID numbers is making exact lookups: each attempt counts against the
+    per-user lookup limit, and a number that is already someone else's is written to the audit
+    trail. Runs before the change's transaction, so that the audit row stays when the change
+    is refused."""
+    from wangge.audit.choices import Event, Outcome
+    from wangge.audit.services import record
+    from wangge.core import ratelimit
+
+    if actor is None or not raw:
+        return
+    try:
+        digest = crypto.lookup_hash(normalize_id_number(raw))
+    except IdentifierError:
+        return  # refused by the change itself, saying why
+    if person_pk is not None and Person.objects.filter(pk=person_pk, id_hash=digest).exists():
+        return  # unchanged
+    wait = ratelimit.take(LOOKUP_LIMIT, f"user:{actor.pk}")
+    if wait is not None:
+        record(Event.RATE_LIMITED, actor=actor, outcome=Outcome.DENIED, limit=LOOKUP_LIMIT,
+               kind="id_number", reason="register or change a person", retry_after=wait)
+        raise ValidationError({"id_number": f"too many ID numbers checked: try again in "
+                                            f"{wait} seconds"})
+    other = Person.objects.filter(id_hash=digest).exclude(pk=person_pk).values_list(
+        "pk", flat=True).first()
+    if other is not None:
+        record(Event.LOOKUP, actor=actor, outcome=Outcome.DENIED, kind="id_number",
+               reason="register or change a person: the number is already registered",
+               matches=1, object_type="people.person", object_id=str(other),
+               value_hash={"id_number": digest[:16]})
+
+
 def register_person(actor, *, name: str, id_number: str, area, kind: str = Kind.REGISTERED,
                     phone: str = "", address: str = "", tags: Iterable = (),
                     source: str = "web") -> Person:
+    _guard_id_number(actor, id_number)
+    return _register_person(actor, name=name, id_number=id_number, area=area, kind=kind,
+                            phone=phone, address=address, tags=tags, source=source)
+
+
+@transaction.atomic
+def _register_person(actor, *, name, id_number, area, kind, phone, address, tags,
+                     source) -> Person:
     _check_plain(name, kind)
     _check_area(area, actor)
     person = Person(name=name.strip(), kind=kind, area=area, address=(address or "").strip())
@@ -357,11 +397,17 @@ def register_person(actor, *, name: str, id_number: str, area, kind: str = Kind.
 UPDATABLE = {"name", "kind", "id_number", "phone", "area", "address", "tags"}
 
 
-@transaction.atomic
 def update_person(actor, original: Person, *, source: str = "web", **changes) -> bool:
     """Changes the given fields; writes a history row if anything changed. Sensitive tags the
     actor may not see are kept as they are. Returns whether anything changed (``original`` is
     refreshed from the database)."""
+    if "id_number" in changes and not set(changes) - UPDATABLE:
+        _guard_id_number(actor, changes["id_number"], original.pk)
+    return _update_person(actor, original, source=source, **changes)
+
+
+@transaction.atomic
+def _update_person(actor, original: Person, *, source: str, **changes) -> bool:
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise TypeError(f"cannot change {', '.join(sorted(unknown))}")

@@ -122,3 +122,23 @@ def test_registering_a_number_of_another_jurisdiction_does_not_echo_it(live_serv
     assert "another jurisdiction" in message
     assert _id(REAL_SEQ)[-4:] not in message and "*" not in message and "3505" not in message
     assert "陈某" not in message
+
+
+def test_changing_a_dummy_persons_id_number_is_no_unlimited_oracle(live_server, users,
+                                                                     victim):
+    """The same guessing through PATCH of one's own dummy record ("already registered as 陈某"
+    would confirm the number): setting an ID number counts against the same limit, so the
+    real number, 23rd in the list, is never tried; the refusals are in the audit trail."""
+    from wangge.audit.models import AuditEvent
+
+    street = users["ximei"]
+    api = Api(live_server.url, street)
+    dummy = api.post("/people", {"name": "假人", "id_number": _id(901),
+                                 "area_code": GRID_XIMEI}, expect=201)
+    candidates = [_id(seq) for seq in range(REAL_SEQ - 22, REAL_SEQ + 3, 1)]
+    answers = [api.session.patch(f"{api.base}/people/{dummy['id']}", timeout=30,
+                                 json={"id_number": number}) for number in candidates]
+    assert [r.status_code for r in answers[:19]] == [200] * 19  # 1 registration + 19 changes
+    assert all(r.status_code == 422 and "too many" in r.text for r in answers[19:])
+    assert not any("陈某" in r.text for r in answers)
+    assert AuditEvent.objects.filter(event="rate_limited", actor_username="ximei").count() == 6
