@@ -33,10 +33,26 @@ class CodeForm(forms.Form):
 
 
 class EnrolForm(forms.Form):
+    """The code of the new device; when the account already has one (a new phone), also the
+    password, so that a session left open can't swap in someone else's device."""
+
     code = forms.CharField(
         label=_("The 6-digit code the app shows now"), max_length=12, strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                       "autofocus": True, "pattern": "[0-9 ]*"}))
+
+    def __init__(self, *args, user=None, confirm_password=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if confirm_password:
+            self.fields["password"] = forms.CharField(label=_("Your password"), strip=False,
+                                                      widget=forms.PasswordInput())
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is wrong."), code="password_incorrect")
+        return password
 
 
 class OwnPasswordChangeForm(PasswordChangeForm):

@@ -165,7 +165,7 @@ def verify(request):
 
 
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "password")
 @login_required
 def mfa_setup(request):
     """Enrolment: a QR code and the secret for the authenticator app, confirmed with a code;
@@ -173,7 +173,8 @@ def mfa_setup(request):
     user = request.user
     target = _next(request, "account:home")
     device = mfa.pending_device(user)
-    form = EnrolForm(request.POST or None)
+    again = mfa.has_mfa(user)
+    form = EnrolForm(request.POST or None, user=user, confirm_password=again)
     if request.method == "POST" and form.is_valid():
         codes = mfa.confirm_enrolment(request, user, form.cleaned_data["code"])
         if codes is not None:
@@ -185,16 +186,22 @@ def mfa_setup(request):
     return render(request, "accounts/mfa_setup.html", {
         "form": form, "next": target, "qr_svg": mfa.qr_svg(device),
         "secret": mfa.secret_of(device), "required": mfa.required_for(user),
-        "again": mfa.has_mfa(user),
+        "again": again,
     }, status=400 if form.errors else 200)
 
 
 @never_cache
+@sensitive_post_parameters("password")
 @require_POST
 @login_required
 def recovery_codes(request):
-    """Ten new recovery codes (the old ones stop working), shown once."""
+    """Ten new recovery codes (the old ones stop working), shown once; the password is asked
+    again, so that a session left open can't take the account's way back in."""
     if not mfa.has_mfa(request.user):
+        return redirect("account:home")
+    if not ConfirmPasswordForm(request.user, request.POST).is_valid():
+        hit("login", client_ip(request))
+        messages.error(request, _("The password is wrong: no new recovery codes were made."))
         return redirect("account:home")
     codes = mfa.new_recovery_codes(request.user)
     record(Event.MFA_ENABLED, actor=request.user, request=request, obj=request.user,

@@ -204,7 +204,12 @@ def test_a_leader_cannot_turn_it_off(client, leader):
 def test_new_recovery_codes_replace_the_old_ones(client, leader):
     client.force_login(leader)
     old = mfa.new_recovery_codes(leader)
-    page = client.post(reverse("account:recovery-codes"))
+    # a session left open is not enough: the password is asked again
+    before = set(RecoveryCode.objects.values_list("digest", flat=True))
+    refused = client.post(reverse("account:recovery-codes"))
+    assert refused.status_code == 302
+    assert set(RecoveryCode.objects.values_list("digest", flat=True)) == before
+    page = client.post(reverse("account:recovery-codes"), {"password": "Secret-pass-123"})
     new = re.findall(r"<code>([A-Z2-9-]{19})</code>", page.text)
     assert len(new) == 10 and not set(new) & set(old)
     assert RecoveryCode.objects.count() == 10
@@ -246,3 +251,20 @@ def test_an_account_locked_meanwhile_ends_the_unfinished_login(client, leader):
     response = client.post(reverse("account:verify"), {"code": code_for(device)})
     assert response.status_code == 302 and response.url == reverse("login")
     assert "_auth_user_id" not in client.session
+
+
+def test_a_new_phone_needs_the_password_too(client, users):
+    """An open session (a borrowed computer, a stolen cookie) can't swap in another device."""
+    ximei = users["ximei"]
+    first = give_totp(ximei)
+    client.force_login(ximei)
+    page = client.get(reverse("account:mfa-setup"))
+    assert 'name="password"' in page.text
+    code = app_code(secret_on(page.text))
+    refused = client.post(reverse("account:mfa-setup"), {"code": code})
+    assert refused.status_code == 400 and mfa.totp_device(ximei).pk == first.pk
+    wrong = client.post(reverse("account:mfa-setup"), {"code": code, "password": "not-it-12345"})
+    assert wrong.status_code == 400 and mfa.totp_device(ximei).pk == first.pk
+    done = client.post(reverse("account:mfa-setup"),
+                       {"code": app_code(secret_on(page.text)), "password": "Secret-pass-123"})
+    assert done.status_code == 200 and mfa.totp_device(ximei).pk != first.pk
