@@ -280,6 +280,11 @@ def detail(case: Case, user) -> dict:
         "allowed_actions": services.allowed_actions(case, user),
         "pending_extension": pending.pk if pending else None,
     })
+    if not getattr(user, "is_authenticated", False):
+        # a resident with the tracking token (report, evaluate): not the staff's view — no
+        # handler's login, leader's instruction or internal duplicate flags
+        data.update({"holder_user": None, "instruction": "",
+                     "suspected_duplicate_of": None, "pending_extension": None})
     return data
 
 

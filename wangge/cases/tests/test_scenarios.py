@@ -141,6 +141,7 @@ def test_seed003_volunteer_report_handled_by_police_in_15_minutes(apis, people):
                                    {"satisfaction": "satisfied", "token": token})
     assert rated["status"] == "closed" and rated["allowed_actions"] == []
     case = Case.objects.get(number=number)
+    assert case.holder_user_id and rated["holder_user"] is None  # not the staff's view
     assert case.handled_at - case.reported_at <= dt.timedelta(minutes=15)
     assert case.satisfaction == "satisfied"
     # the police station sees its own case and nothing else
