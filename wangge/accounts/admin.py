@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.admin_hooks import AdminSetPasswordMixin
-from wangge.accounts.choices import Role
+from wangge.accounts.choices import POWER_ROLES
 from wangge.accounts.models import ApiToken, User
 from wangge.accounts.privileges import (
     grantable_roles,
@@ -38,9 +38,6 @@ def visible_users(user, queryset=None):
     return queryset.filter(jurisdiction__prefix__startswith=prefix, is_superuser=False)
 
 
-PRIVILEGED_ROLES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
-
-
 def may_manage_accounts(user) -> bool:
     """Superusers and 系统管理员 create and change accounts; 安全管理员 look after their
     security (see wangge/accounts/privileges.py)."""
@@ -60,7 +57,7 @@ def manageable_users(user, queryset=None):
     # 三权分立: the holders of the three powers (and one's own account) are looked after by a
     # superuser only, so that no one of them can set another's password or second factor and
     # take the account over; one's own password is changed on /account/password/
-    queryset = queryset.exclude(role__in=PRIVILEGED_ROLES).exclude(pk=user.pk)
+    queryset = queryset.exclude(role__in=POWER_ROLES).exclude(pk=user.pk)
     if is_security_admin(user):
         return queryset
     return queryset.filter(role__in=grantable_roles(user))

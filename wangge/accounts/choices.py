@@ -15,3 +15,10 @@ class Role(models.TextChoices):
     # password resets); 审计员 reads the audit trail and nothing else.
     SECURITY_ADMIN = "security_admin", _("Security administrator")  # 安全管理员
     AUDITOR = "auditor", _("Auditor")  # 审计员
+
+
+# 三权分立: the two controllers (security administration and audit) — only a superuser grants
+# these roles, and they read no registers, cases or places of the territory
+CONTROLLER_ROLES = frozenset({Role.SECURITY_ADMIN, Role.AUDITOR})
+# the holders of the three powers: looked after by a superuser only
+POWER_ROLES = frozenset({Role.ADMIN, *CONTROLLER_ROLES})

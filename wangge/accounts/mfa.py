@@ -24,14 +24,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from wangge.accounts.choices import Role
+from wangge.accounts.choices import POWER_ROLES, Role
 from wangge.accounts.models import RecoveryCode, RecoveryCodes, User
 from wangge.audit.choices import Event, Outcome
 from wangge.audit.services import record
 
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-MFA_ROLES = {Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR, Role.LEADER}
+MFA_ROLES = POWER_ROLES | {Role.LEADER}
 
 
 def required_for(user) -> bool:

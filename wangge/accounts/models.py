@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
-from wangge.accounts.choices import Role
+from wangge.accounts.choices import CONTROLLER_ROLES, Role
 
 
 class User(AbstractUser):
@@ -62,7 +62,7 @@ class User(AbstractUser):
     def can_see_area(self, area) -> bool:
         if self.is_superuser:
             return True
-        if self.role in (Role.SECURITY_ADMIN, Role.AUDITOR):  # 三权分立: no territory data
+        if self.role in CONTROLLER_ROLES:  # 三权分立: no territory data
             return False
         prefix = self.scope_prefix
         return bool(prefix) and area.prefix.startswith(prefix)

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from wangge.accounts.choices import Role
+from wangge.accounts.choices import CONTROLLER_ROLES, Role
 
 # higher ranks may grant lower ones (and their own); the two controllers' roles are outside
 # the ladder: only a superuser grants them
@@ -30,7 +30,7 @@ RANK = {
     Role.SECURITY_ADMIN: 70,
     Role.AUDITOR: 70,
 }
-SEPARATE_ROLES = frozenset({Role.SECURITY_ADMIN, Role.AUDITOR})
+SEPARATE_ROLES = CONTROLLER_ROLES
 
 
 def _staff(user) -> bool:

@@ -15,9 +15,7 @@ from __future__ import annotations
 from django.db import models
 from django.http import Http404
 
-# 三权分立: the security administrator and the auditor look after accounts and read the audit
-# trail; the registers, cases and maps of the territory are not theirs to read
-NO_DATA_ROLES = frozenset({"security_admin", "auditor"})
+from wangge.accounts.choices import CONTROLLER_ROLES
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -26,7 +24,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        if getattr(user, "role", None) in NO_DATA_ROLES:
+        if getattr(user, "role", None) in CONTROLLER_ROLES:  # 三权分立: no territory data
             return self.none()
         prefix = getattr(user, "scope_prefix", None)
         if not prefix:
