@@ -155,21 +155,21 @@ def _out_of_range(request) -> list[str]:
     return found
 
 
+def _out_of_range_error(request, what: str, problem: str):
+    names = _out_of_range(request)
+    where = ", ".join(names) if names else f"{what} in the request"
+    return _error(request, 400, "out_of_range", f"{where}: {problem}.", parameters=names)
+
+
 @api.exception_handler(OverflowError)
 def overflow(request, exc):
-    names = _out_of_range(request)
-    where = ", ".join(names) if names else "a number in the request"
-    return _error(request, 400, "out_of_range", f"{where}: the number is too large.",
-                  parameters=names)
+    return _out_of_range_error(request, "a number", "the number is too large")
 
 
 @api.exception_handler(DataError)
 def data_error(request, exc):
     """PostgreSQL's 'out of range' and the like: bad values that got past the checks."""
-    names = _out_of_range(request)
-    where = ", ".join(names) if names else "a value in the request"
-    return _error(request, 400, "out_of_range", f"{where}: the value is out of range.",
-                  parameters=names)
+    return _out_of_range_error(request, "a value", "the value is out of range")
 
 
 @api.exception_handler(RecursionError)

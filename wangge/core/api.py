@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from wangge.core.editing import require_editor
 from wangge.core.scope import get_scoped_or_404, scoped
+from wangge.core.security import MAX_PAGE
 
 __all__ = ["Page", "PageQuery", "area_for", "area_in_scope", "changes_out", "check_fresh", "choice",
            "page_of", "require_editor", "within"]
@@ -25,7 +26,7 @@ class Page(Schema, Generic[T]):
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=1_000_000)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=500)
 
 

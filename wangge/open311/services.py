@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from wangge.cases import services as case_services
 from wangge.cases.choices import FINAL_STATUSES, Action, LimitUnit, Source, Status, Step
 from wangge.cases.models import Case, CaseEvent, Category
+from wangge.core.security import MAX_PAGE
 from wangge.open311.models import (
     LIST_TYPES,
     ApiClient,
@@ -552,7 +553,7 @@ def query_requests(params, *, now=None) -> tuple[list[Case], int, bool]:
     """GET Service Requests: (the cases of the page, the total matching, extensions)."""
     now = now or timezone.now()
     extensions = (params.get("extensions") or "").strip().lower() in ("true", "1", "yes")
-    page = _positive(params, "page", 1, 1_000_000)
+    page = _positive(params, "page", 1, MAX_PAGE)
     page_size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS)
     cases = public_cases()
     ids = _split(params.get("service_request_id"))

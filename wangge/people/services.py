@@ -80,6 +80,20 @@ def find_by_id_number(number: str) -> Person | None:
 LOOKUP_LIMIT = "people_lookup"  # wangge/core/ratelimit.py: 20 a minute per user by default
 
 
+def _take_lookup(actor, *, kind: str, reason: str, request=None) -> int | None:
+    """Counts one exact lookup of ``actor`` against ``LOOKUP_LIMIT``: None when allowed, else
+    the seconds to wait (the refusal is audited as ``rate_limited``)."""
+    from wangge.audit.choices import Event, Outcome
+    from wangge.audit.services import record
+    from wangge.core import ratelimit
+
+    wait = ratelimit.take(LOOKUP_LIMIT, f"user:{actor.pk}")
+    if wait is not None:
+        record(Event.RATE_LIMITED, actor=actor, request=request, outcome=Outcome.DENIED,
+               limit=LOOKUP_LIMIT, kind=kind, reason=reason, retry_after=wait)
+    return wait
+
+
 def exact_lookup(actor, people, *, id_number: str | None = None, phone: str | None = None,
                  reason: str | None = None, request=None):
     """``people`` (already scoped to ``actor``) narrowed to an exact ID number and/or phone.
@@ -97,10 +111,8 @@ def exact_lookup(actor, people, *, id_number: str | None = None, phone: str | No
     kind = ",".join(name for name, value in (("id_number", id_number), ("phone", phone))
                     if value)
     reason = (reason or "").strip()[:200]
-    wait = ratelimit.take(LOOKUP_LIMIT, f"user:{actor.pk}")
+    wait = _take_lookup(actor, kind=kind, reason=reason, request=request)
     if wait is not None:
-        record(Event.RATE_LIMITED, actor=actor, request=request, outcome=Outcome.DENIED,
-               limit=LOOKUP_LIMIT, kind=kind, reason=reason, retry_after=wait)
         raise ratelimit.RateLimited(wait, "too many lookups by ID number or phone: try again "
                                           f"in {wait} seconds")
     if not reason:
@@ -344,7 +356,6 @@ def _guard_id_number(actor, raw, person_pk=None) -> None:
     is refused."""
     from wangge.audit.choices import Event, Outcome
     from wangge.audit.services import record
-    from wangge.core import ratelimit
 
     if actor is None or not raw:
         return
@@ -354,10 +365,8 @@ def _guard_id_number(actor, raw, person_pk=None) -> None:
         return  # refused by the change itself, saying why
     if person_pk is not None and Person.objects.filter(pk=person_pk, id_hash=digest).exists():
         return  # unchanged
-    wait = ratelimit.take(LOOKUP_LIMIT, f"user:{actor.pk}")
+    wait = _take_lookup(actor, kind="id_number", reason="register or change a person")
     if wait is not None:
-        record(Event.RATE_LIMITED, actor=actor, outcome=Outcome.DENIED, limit=LOOKUP_LIMIT,
-               kind="id_number", reason="register or change a person", retry_after=wait)
         raise ValidationError({"id_number": f"too many ID numbers checked: try again in "
                                             f"{wait} seconds"})
     other = Person.objects.filter(id_hash=digest).exclude(pk=person_pk).values_list(
@@ -401,7 +410,7 @@ def update_person(actor, original: Person, *, source: str = "web", **changes) ->
     """Changes the given fields; writes a history row if anything changed. Sensitive tags the
     actor may not see are kept as they are. Returns whether anything changed (``original`` is
     refreshed from the database)."""
-    if "id_number" in changes and not set(changes) - UPDATABLE:
+    if "id_number" in changes:
         _guard_id_number(actor, changes["id_number"], original.pk)
     return _update_person(actor, original, source=source, **changes)
 
