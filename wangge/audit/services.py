@@ -30,11 +30,9 @@ HASHED_FIELDS = ("at", "event", "outcome", "actor_id", "actor_username", "client
 
 
 def _key() -> bytes:
-    key = getattr(settings, "WANGGE_LOOKUP_KEY", "") or ""
-    if len(key) < 32:
-        raise ImproperlyConfigured("LOOKUP_KEY must be set to 32+ random characters")
-    # a key of its own, derived from the lookup key (which is never rotated without rehashing)
-    return hmac.new(key.encode(), b"wangge-audit-chain-v1", hashlib.sha256).digest()
+    from wangge.core.crypto import derived_key
+
+    return derived_key(b"wangge-audit-chain-v1")
 
 
 def retention_days() -> int:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -47,6 +46,7 @@ from wangge.cases.models import (
     Supervision,
     TimeLimit,
 )
+from wangge.core import crypto
 from wangge.notifications.choices import NotificationKind
 from wangge.notifications.services import notify
 from wangge.territory.choices import UNIT_GRID_LEVELS
@@ -453,10 +453,7 @@ def bound_client_ref(owner: str, ref: str) -> str:
     """The stored form of a client's ref: HMAC-SHA256 (a key derived from the lookup key) of
     the owner and the ref. The same ref sent by another user, Open311 client or browser is
     another value, and a stored value gives away neither the ref nor its owner."""
-    lookup_key = getattr(settings, "WANGGE_LOOKUP_KEY", "") or ""
-    if len(lookup_key) < 32:
-        raise ImproperlyConfigured("LOOKUP_KEY must be set to 32+ random characters")
-    key = hmac.new(lookup_key.encode(), b"wangge-client-ref-v1", hashlib.sha256).digest()
+    key = crypto.derived_key(b"wangge-client-ref-v1")
     return hmac.new(key, f"{owner}:{ref}".encode(), hashlib.sha256).hexdigest()
 
 

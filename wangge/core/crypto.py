@@ -116,12 +116,22 @@ def reencrypt(token: str, *, associated: str = "") -> str:
     return encrypt(decrypt(token, associated=associated), associated=associated)
 
 
-def lookup_hash(value: str) -> str:
+def _lookup_key() -> str:
     key = getattr(settings, "WANGGE_LOOKUP_KEY", "") or ""
     if len(key) < 32:
         raise ImproperlyConfigured("LOOKUP_KEY must be set to 32+ random characters")
+    return key
+
+
+def lookup_hash(value: str) -> str:
     normalized = (value or "").strip().upper()
-    return hmac.new(key.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_lookup_key().encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def derived_key(label: bytes) -> bytes:
+    """A key of its own for one purpose (``label``), derived from the lookup key, which is
+    never rotated without rehashing: the audit chain, the binding of client refs."""
+    return hmac.new(_lookup_key().encode(), label, hashlib.sha256).digest()
 
 
 def new_key() -> str:
